@@ -1,0 +1,81 @@
+"""The book's named neurons and protocols, with the values of the original analyses.
+
+Source: the book's model specification (``spec/models.md``), chapter 1. The chapters' papermill
+``parameters`` cells default to these same values; ``tests/test_presets.py`` checks that they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _checks
+from .params import Neuron
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """Time grid and analysis window of a simulation.
+
+    Parameters
+    ----------
+    dt_ms : float
+        Time step, ms (> 0, and at most ``duration_ms``).
+    duration_ms : float
+        Simulated duration T, ms (> 0). Samples t_k = k dt for k = 0..round(T/dt).
+    transient_ms : float
+        Initial period excluded from rates, ms (>= 0 and < ``duration_ms``).
+    """
+
+    dt_ms: float
+    duration_ms: float
+    transient_ms: float = 0.0
+
+    def __post_init__(self):
+        _checks.positive("dt_ms", self.dt_ms)
+        _checks.positive("duration_ms", self.duration_ms)
+        _checks.non_negative("transient_ms", self.transient_ms)
+        if self.dt_ms > self.duration_ms:
+            raise ValueError(
+                f"dt_ms = {self.dt_ms!r}: must be <= duration_ms = {self.duration_ms!r}"
+            )
+        if self.transient_ms >= self.duration_ms:
+            raise ValueError(
+                f"duration_ms = {self.duration_ms!r}: must be longer than "
+                f"transient_ms = {self.transient_ms!r}"
+            )
+
+    @property
+    def n_steps(self) -> int:
+        """Number of updates N = round(T / dt)."""
+        return int(round(self.duration_ms / self.dt_ms))
+
+    @property
+    def times_ms(self) -> np.ndarray:
+        """Sample times t_k = k dt, k = 0..N (N + 1 values, T included), ms."""
+        return np.arange(self.n_steps + 1) * self.dt_ms
+
+    @property
+    def step_times_ms(self) -> np.ndarray:
+        """Start times t_k of the N updates (k = 0..N-1), where inputs are sampled, ms."""
+        return np.arange(self.n_steps) * self.dt_ms
+
+
+#: Chapter 1, fixed threshold: E_L = -65 mV, V_th = -50 mV, tau_m = 30 ms, R = 10 MOhm.
+FIXED_THRESHOLD_NEURON = Neuron.fixed_threshold(
+    e_leak_mv=-65.0, r_mohm=10.0, tau_m_ms=30.0, v_th_mv=-50.0
+)
+
+#: Chapter 1, dynamic threshold: theta_0 = -55 mV, jumps to 0 mV, relaxes with 10 ms.
+DYNAMIC_THRESHOLD_NEURON = Neuron(
+    e_leak_mv=-65.0,
+    r_mohm=10.0,
+    tau_m_ms=30.0,
+    theta_0_mv=-55.0,
+    theta_spike_mv=0.0,
+    tau_theta_ms=10.0,
+)
+
+#: Chapter 1 protocol: dt = 0.05 ms, T = 300 ms, transient 50 ms.
+EXCITABILITY_PROTOCOL = Protocol(dt_ms=0.05, duration_ms=300.0, transient_ms=50.0)

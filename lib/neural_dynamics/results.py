@@ -1,0 +1,104 @@
+"""Write a chapter's metrics table and its manifest entry, atomically.
+
+The table is the book's public interface (spec "The book's interface"): ``<results_dir>/<chapter>.csv``
+with columns ``metric,value,unit,description``, one row per metric, values at full precision.
+``manifest.json`` beside it records, per chapter, the file's SHA-256 and the parameters it was
+computed with. Nothing here knows about notebooks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+COLUMNS = ("metric", "value", "unit", "description")
+
+
+def default_results_dir() -> Path:
+    """The repository's ``data/results/`` when the library runs from a checkout, else ``./data/results``."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "data").is_dir():
+        return root / "data" / "results"
+    return Path.cwd() / "data" / "results"
+
+
+def _format_value(name: str, value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"value of {name} = {value!r}: must be a number") from None
+    if isinstance(value, int):
+        return str(value)
+    return "nan" if math.isnan(value) else repr(float(value))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_results(chapter: str, rows, results_dir=None, parameters: dict | None = None) -> Path:
+    """Write ``<results_dir>/<chapter>.csv`` and update ``manifest.json``; return the CSV's path.
+
+    Parameters
+    ----------
+    chapter : str
+        Chapter name, e.g. ``"excitability"``; the file stem.
+    rows : iterable of (metric, value, unit, description)
+        One row per metric; metric names must be unique and must not be empty.
+    results_dir : str or path-like or None
+        Folder of the tables; ``None`` means :func:`default_results_dir`.
+    parameters : dict or None
+        JSON-serialisable parameters the chapter ran with, recorded in the manifest.
+
+    Raises
+    ------
+    ValueError
+        For an empty or duplicate metric name, a non-numeric value, or an invalid chapter name.
+    """
+    if not chapter or not chapter.replace("_", "").isalnum():
+        raise ValueError(f"chapter = {chapter!r}: must be a non-empty name of letters, digits, _")
+    folder = Path(results_dir) if results_dir is not None else default_results_dir()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    seen = set()
+    for metric, value, unit, description in rows:
+        if not metric or metric in seen:
+            raise ValueError(f"metric = {metric!r}: names must be non-empty and unique")
+        seen.add(metric)
+        writer.writerow((metric, _format_value(metric, value), unit, description))
+    text = buffer.getvalue()
+    csv_path = folder / f"{chapter}.csv"
+    _atomic_write(csv_path, text)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest[chapter] = {
+        "file": csv_path.name,
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "metrics": len(seen),
+        "parameters": parameters or {},
+    }
+    _atomic_write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return csv_path
+
+
+def read_results(chapter: str, results_dir=None) -> dict[str, float]:
+    """Read a chapter's table back as ``{metric: value}``."""
+    folder = Path(results_dir) if results_dir is not None else default_results_dir()
+    with open(folder / f"{chapter}.csv", encoding="utf-8", newline="") as handle:
+        return {row["metric"]: float(row["value"]) for row in csv.DictReader(handle)}

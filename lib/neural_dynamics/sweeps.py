@@ -1,0 +1,113 @@
+"""Current sweeps: one batched simulation, then the spike metrics of every member."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _checks, metrics
+from .kernel import simulate
+from .params import Circuit, Neuron
+from .presets import Protocol
+
+
+def current_grid_na(current_min_na: float, current_max_na: float, current_step_na: float):
+    """Evenly spaced currents min, min + step, ..., up to max (included when on the grid), nA.
+
+    Raises
+    ------
+    ValueError
+        If a bound is not finite, ``current_step_na`` <= 0 or ``current_max_na`` < ``current_min_na``.
+    """
+    low = _checks.finite("current_min_na", current_min_na)
+    high = _checks.at_least("current_max_na", current_max_na, "current_min_na", low)
+    step = _checks.positive("current_step_na", current_step_na)
+    n = int(np.floor((high - low) / step + 1e-9))
+    return np.round(low + step * np.arange(n + 1), 12)
+
+
+def _as_circuit(model) -> Circuit:
+    if isinstance(model, Neuron):
+        return Circuit.of(model)
+    if isinstance(model, Circuit):
+        return model
+    raise ValueError(f"model = {model!r}: must be a Neuron or a Circuit")
+
+
+def current_sweep(model, currents_na, protocol: Protocol, neuron: int = 0) -> pd.DataFrame:
+    """Constant-current sweep of a neuron (or of neuron ``neuron`` of a circuit), one call.
+
+    Parameters
+    ----------
+    model : Neuron or Circuit
+        What to drive; in a circuit every neuron receives the same current.
+    currents_na : array_like, (n,)
+        Constant currents, nA.
+    protocol : Protocol
+        Time grid and transient.
+    neuron : int
+        Which neuron's spikes to measure.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per current: ``current_na``, ``spike_count``, ``first_spike_ms``,
+        ``mean_rate_hz``, ``steady_rate_hz``, ``initial_rate_hz`` (1000 / first ISI, 0 with
+        fewer than two spikes), ``adaptation_index``.
+    """
+    circuit = _as_circuit(model)
+    currents = _checks.finite_array("currents_na", currents_na)
+    if currents.ndim != 1 or currents.size == 0:
+        raise ValueError(f"currents_na has shape {currents.shape}: must be a non-empty 1-D array")
+    result = simulate(circuit, currents[:, None], protocol)
+    rows = []
+    for current, times in zip(currents, result.spike_trains(neuron)):
+        isis = np.diff(times)
+        rows.append(
+            {
+                "current_na": float(current),
+                "spike_count": metrics.spike_count(times),
+                "first_spike_ms": metrics.first_spike_latency_ms(times),
+                "mean_rate_hz": metrics.mean_rate_hz(
+                    times, protocol.duration_ms, protocol.transient_ms
+                ),
+                "steady_rate_hz": metrics.steady_rate_hz(times),
+                "initial_rate_hz": float(1000.0 / isis[0]) if isis.size else 0.0,
+                "adaptation_index": metrics.adaptation_index(times),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def smallest_spiking_current_na(
+    neuron: Neuron, protocol: Protocol, low_na: float, high_na: float, tol_na: float = 1e-6
+) -> float:
+    """Smallest constant current that makes the simulated neuron spike within the duration, nA.
+
+    Refines a bracket [low, high] (low silent, high spiking) with batched sweeps of 64 currents
+    until it is narrower than ``tol_na``; returns the upper end of the final bracket.
+
+    Raises
+    ------
+    ValueError
+        If ``low_na`` spikes, ``high_na`` does not, or ``tol_na`` <= 0.
+    """
+    _checks.positive("tol_na", tol_na)
+    low = _checks.finite("low_na", low_na)
+    high = _checks.greater_than("high_na", high_na, "low_na", low)
+    counts = _spike_counts(neuron, np.array([low, high]), protocol)
+    if counts[0] > 0 or counts[1] == 0:
+        raise ValueError(
+            f"low_na = {low!r}, high_na = {high!r}: must bracket the threshold current "
+            "(low silent, high spiking)"
+        )
+    while high - low > tol_na:
+        grid = np.linspace(low, high, 64)
+        first = int(np.argmax(_spike_counts(neuron, grid, protocol) > 0))
+        low, high = grid[first - 1], grid[first]
+    return float(high)
+
+
+def _spike_counts(neuron: Neuron, currents: np.ndarray, protocol: Protocol) -> np.ndarray:
+    result = simulate(Circuit.of(neuron), currents[:, None], protocol)
+    return np.diff(result.offsets)

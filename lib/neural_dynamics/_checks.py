@@ -17,31 +17,38 @@ def _is_real(value) -> bool:
     return isinstance(value, (Real, np.floating, np.integer)) and not isinstance(value, bool)
 
 
+def show(value) -> str:
+    """The value as a reader typed it: NumPy scalars shown as plain Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
+
+
 def finite(name: str, value) -> float:
     """Return ``value`` as float if it is a finite real number, else raise ``ValueError``."""
     if not _is_real(value) or not math.isfinite(float(value)):
-        raise ValueError(f"{name} = {value!r}: must be a finite number")
+        raise ValueError(f"{name} = {show(value)}: must be a finite number")
     return float(value)
 
 
 def positive(name: str, value) -> float:
     """Return ``value`` as float if it is finite and > 0."""
     if not _is_real(value) or not math.isfinite(float(value)) or float(value) <= 0:
-        raise ValueError(f"{name} = {value!r}: must be a finite number > 0")
+        raise ValueError(f"{name} = {show(value)}: must be a finite number > 0")
     return float(value)
 
 
 def non_negative(name: str, value) -> float:
     """Return ``value`` as float if it is finite and >= 0."""
     if not _is_real(value) or not math.isfinite(float(value)) or float(value) < 0:
-        raise ValueError(f"{name} = {value!r}: must be a finite number >= 0")
+        raise ValueError(f"{name} = {show(value)}: must be a finite number >= 0")
     return float(value)
 
 
 def in_closed_range(name: str, value, low: float, high: float) -> float:
     """Return ``value`` as float if it is finite and in ``[low, high]``."""
     if not _is_real(value) or not math.isfinite(float(value)) or not low <= float(value) <= high:
-        raise ValueError(f"{name} = {value!r}: must be a finite number in [{low}, {high}]")
+        raise ValueError(f"{name} = {show(value)}: must be a finite number in [{low}, {high}]")
     return float(value)
 
 
@@ -49,7 +56,7 @@ def greater_than(name: str, value, other_name: str, other) -> float:
     """Return ``value`` as float if it is finite and strictly greater than ``other``."""
     value = finite(name, value)
     if value <= other:
-        raise ValueError(f"{name} = {value!r}: must be > {other_name} = {other!r}")
+        raise ValueError(f"{name} = {show(value)}: must be > {other_name} = {show(other)}")
     return value
 
 
@@ -57,7 +64,7 @@ def at_least(name: str, value, other_name: str, other) -> float:
     """Return ``value`` as float if it is finite and >= ``other``."""
     value = finite(name, value)
     if value < other:
-        raise ValueError(f"{name} = {value!r}: must be >= {other_name} = {other!r}")
+        raise ValueError(f"{name} = {show(value)}: must be >= {other_name} = {show(other)}")
     return value
 
 
@@ -69,7 +76,7 @@ def finite_array(name: str, values) -> np.ndarray:
         raise ValueError(f"{name}: must be an array of finite numbers ({error})") from None
     if not np.all(np.isfinite(array)):
         bad = array[~np.isfinite(array)].ravel()[0]
-        raise ValueError(f"{name} contains {bad!r}: every value must be a finite number")
+        raise ValueError(f"{name} contains {show(bad)}: every value must be a finite number")
     return array
 
 

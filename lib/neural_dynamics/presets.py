@@ -33,17 +33,17 @@ class Protocol:
     transient_ms: float = 0.0
 
     def __post_init__(self):
-        _checks.positive("dt_ms", self.dt_ms)
-        _checks.positive("duration_ms", self.duration_ms)
-        _checks.non_negative("transient_ms", self.transient_ms)
-        if self.dt_ms > self.duration_ms:
+        dt = _checks.positive("dt_ms", self.dt_ms)
+        duration = _checks.positive("duration_ms", self.duration_ms)
+        transient = _checks.non_negative("transient_ms", self.transient_ms)
+        if dt > duration:
             raise ValueError(
-                f"dt_ms = {self.dt_ms!r}: must be <= duration_ms = {self.duration_ms!r}"
+                f"dt_ms = {_checks.show(dt)}: must be <= duration_ms = {_checks.show(duration)}"
             )
-        if self.transient_ms >= self.duration_ms:
+        if transient >= duration:
             raise ValueError(
-                f"duration_ms = {self.duration_ms!r}: must be longer than "
-                f"transient_ms = {self.transient_ms!r}"
+                f"duration_ms = {_checks.show(duration)}: must be longer than "
+                f"transient_ms = {_checks.show(transient)}"
             )
 
     @property

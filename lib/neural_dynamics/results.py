@@ -1,7 +1,7 @@
 """Write a chapter's metrics table and its manifest entry, atomically.
 
-The table is the book's public interface (spec "The book's interface"): ``<results_dir>/<chapter>.csv``
-with columns ``metric,value,unit,description``, one row per metric, values at full precision.
+The table is the book's public interface (spec "The book's interface"):
+``<results_dir>/<chapter>.csv`` with columns ``metric,value,unit,description``, one row per metric, values at full precision.
 ``manifest.json`` beside it records, per chapter, the file's SHA-256 and the parameters it was
 computed with. Nothing here knows about notebooks.
 """
@@ -21,7 +21,11 @@ COLUMNS = ("metric", "value", "unit", "description")
 
 
 def default_results_dir() -> Path:
-    """The repository's ``data/results/`` when the library runs from a checkout, else ``./data/results``."""
+    """The repository's ``data/results/`` when the library runs from a checkout.
+
+    Outside a checkout (an installed copy of the library), ``./data/results`` of the working
+    directory.
+    """
     root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "data").is_dir():
         return root / "data" / "results"

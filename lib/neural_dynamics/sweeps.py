@@ -17,7 +17,8 @@ def current_grid_na(current_min_na: float, current_max_na: float, current_step_n
     Raises
     ------
     ValueError
-        If a bound is not finite, ``current_step_na`` <= 0 or ``current_max_na`` < ``current_min_na``.
+        If a bound is not finite, ``current_step_na`` <= 0 or
+        ``current_max_na`` < ``current_min_na``.
     """
     low = _checks.finite("current_min_na", current_min_na)
     high = _checks.at_least("current_max_na", current_max_na, "current_min_na", low)
@@ -61,7 +62,7 @@ def current_sweep(model, currents_na, protocol: Protocol, neuron: int = 0) -> pd
         raise ValueError(f"currents_na has shape {currents.shape}: must be a non-empty 1-D array")
     result = simulate(circuit, currents[:, None], protocol)
     rows = []
-    for current, times in zip(currents, result.spike_trains(neuron)):
+    for current, times in zip(currents, result.spike_trains(neuron), strict=True):
         isis = np.diff(times)
         rows.append(
             {
@@ -98,7 +99,7 @@ def smallest_spiking_current_na(
     counts = _spike_counts(neuron, np.array([low, high]), protocol)
     if counts[0] > 0 or counts[1] == 0:
         raise ValueError(
-            f"low_na = {low!r}, high_na = {high!r}: must bracket the threshold current "
+            f"low_na = {low}, high_na = {high}: must bracket the threshold current "
             "(low silent, high spiking)"
         )
     while high - low > tol_na:

@@ -1,0 +1,72 @@
+"""Plain-Python reference implementation, written straight from the spec's "Conventions".
+
+It is the oracle the compiled kernel must match (tests) and the baseline it is timed against
+(benchmarks). Deliberately naive: one circuit at a time, Python floats and lists, no NumPy in
+the loop.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def simulate_circuit(circuit, current, dt_ms, duration_ms, record=False):
+    """Simulate one ``neural_dynamics.Circuit``.
+
+    ``current(k, n)`` returns the current (nA) of neuron n during step k -> k+1.
+    Returns (spike_times, traces) where spike_times[n] is a list of times (ms) and traces is
+    ``None`` or a dict of lists ``v``, ``theta`` (per neuron) and ``s`` (per gate).
+    """
+    n_steps = round(duration_ms / dt_ms)
+    neurons, gates = circuit.neurons, circuit.gates
+    v = [nrn.e_leak_mv if nrn.v_0_mv is None else nrn.v_0_mv for nrn in neurons]
+    theta = [nrn.theta_0_mv for nrn in neurons]
+    s = [g.s_0 for g in gates]
+    spikes = [[] for _ in neurons]
+    traces = None
+    if record:
+        traces = {
+            "v": [[x] for x in v],
+            "theta": [[x] for x in theta],
+            "s": [[x] for x in s],
+        }
+    for k in range(n_steps):
+        # conductances from step-k gating values
+        g_total = [1.0 / nrn.r_mohm for nrn in neurons]
+        g_times_e = [(1.0 / nrn.r_mohm) * nrn.e_leak_mv for nrn in neurons]
+        for j, g in enumerate(gates):
+            conductance = g.gbar_us * s[j]
+            g_total[g.target] += conductance
+            g_times_e[g.target] += conductance * g.e_rev_mv
+        new_v, new_theta = [], []
+        for n, nrn in enumerate(neurons):
+            e_eq = g_times_e[n] / g_total[n]
+            v_inf = e_eq + current(k, n) / g_total[n]
+            tau = (nrn.tau_m_ms / nrn.r_mohm) / g_total[n]
+            new_v.append(v_inf + (v[n] - v_inf) * math.exp(-dt_ms / tau))
+            new_theta.append(
+                nrn.theta_0_mv
+                + (theta[n] - nrn.theta_0_mv) * math.exp(-dt_ms / nrn.tau_theta_ms)
+            )
+        s = [s[j] * math.exp(-dt_ms / g.tau_ms) for j, g in enumerate(gates)]
+        v, theta = new_v, new_theta
+        for n, nrn in enumerate(neurons):
+            if v[n] >= theta[n]:
+                spikes[n].append((k + 1) * dt_ms)
+                v[n] = nrn.e_leak_mv
+                theta[n] = nrn.theta_spike_mv
+                for j, g in enumerate(gates):
+                    if g.source == n:
+                        s[j] = s[j] + g.delta * (1.0 - s[j])
+        if record:
+            for n in range(len(neurons)):
+                traces["v"][n].append(v[n])
+                traces["theta"][n].append(theta[n])
+            for j in range(len(gates)):
+                traces["s"][j].append(s[j])
+    return spikes, traces
+
+
+def constant(values):
+    """A ``current(k, n)`` function for constant per-neuron currents (a list, nA)."""
+    return lambda k, n: values[n]

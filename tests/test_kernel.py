@@ -1,0 +1,151 @@
+"""The compiled kernel against the plain-Python reference, and its invariants."""
+
+import numpy as np
+import pytest
+
+from neural_dynamics import presets
+from neural_dynamics.kernel import simulate
+from neural_dynamics.params import Circuit, Gate, Neuron
+from neural_dynamics.presets import Protocol
+
+import reference
+
+ADAPTIVE = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 10.0)
+
+
+def adaptive_circuit(gbar_us=0.2, tau_ms=700.0, delta=0.1):
+    return Circuit((ADAPTIVE,), (Gate(0, 0, -90.0, tau_ms, delta, gbar_us),))
+
+
+def synaptic_pair(ratio_12=2.0, ratio_21=2.0):
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)
+    return Circuit(
+        (neuron, neuron),
+        (
+            Gate(0, 1, 0.0, 10.0, 0.2, ratio_12 / 10.0),
+            Gate(1, 0, -70.0, 10.0, 0.2, ratio_21 / 10.0),
+        ),
+    )
+
+
+def assert_matches_reference(result, circuits, currents, protocol):
+    """Every circuit's spike times equal the reference's exactly (same grid indices)."""
+    for b, circuit in enumerate(circuits):
+        expected, _ = reference.simulate_circuit(
+            circuit, reference.constant(currents[b]), protocol.dt_ms, protocol.duration_ms
+        )
+        for n, times in enumerate(expected):
+            np.testing.assert_array_equal(result.spike_times(b, n), np.array(times))
+
+
+@pytest.mark.parametrize(
+    "neuron", [presets.FIXED_THRESHOLD_NEURON, presets.DYNAMIC_THRESHOLD_NEURON]
+)
+def test_chapter1_sweep_matches_reference(neuron):
+    protocol = presets.EXCITABILITY_PROTOCOL
+    currents = [0.0, 1.5, 2.0, 4.0, 10.5]
+    result = simulate(Circuit.of(neuron), np.array(currents)[:, None], protocol)
+    assert result.spike_times(3).size > 10  # the comparison is not between empty trains
+    assert_matches_reference(result, [Circuit.of(neuron)] * 5, [[c] for c in currents], protocol)
+
+
+def test_self_gate_batch_matches_reference():
+    circuits = [adaptive_circuit(g, tau, d) for g, tau, d in
+                [(0.2, 700.0, 0.1), (0.0, 700.0, 0.1), (0.5, 100.0, 0.3), (0.2, 50.0, 1.0)]]
+    protocol = Protocol(dt_ms=0.05, duration_ms=400.0)
+    currents = [[4.0], [4.0], [6.0], [3.0]]
+    result = simulate(circuits, np.array(currents), protocol)
+    assert_matches_reference(result, circuits, currents, protocol)
+
+
+def test_synaptic_pair_batch_matches_reference_with_traces():
+    circuits = [synaptic_pair(r, 2.0) for r in (0.5, 2.0, 3.0)]
+    protocol = Protocol(dt_ms=0.01, duration_ms=150.0)
+    result = simulate(circuits, 2.5, protocol, record=True)
+    assert_matches_reference(result, circuits, [[2.5, 2.5]] * 3, protocol)
+    _, traces = reference.simulate_circuit(
+        circuits[1], reference.constant([2.5, 2.5]), 0.01, 150.0, record=True
+    )
+    np.testing.assert_allclose(result.v_mv[1], np.array(traces["v"]), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.theta_mv[1], np.array(traces["theta"]), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(result.s[1], np.array(traces["s"]), rtol=0, atol=1e-12)
+
+
+def test_time_varying_current_matches_reference():
+    protocol = Protocol(dt_ms=0.05, duration_ms=300.0)
+    t = protocol.step_times_ms
+    drive = np.abs(4.0 * np.sin(np.pi * t / protocol.duration_ms))
+    neuron = presets.FIXED_THRESHOLD_NEURON
+    result = simulate(Circuit.of(neuron), drive[None, None, :], protocol, record=True)
+    expected, traces = reference.simulate_circuit(
+        Circuit.of(neuron), lambda k, n: float(drive[k]), protocol.dt_ms, protocol.duration_ms,
+        record=True,
+    )
+    assert len(expected[0]) > 5
+    np.testing.assert_array_equal(result.spike_times(), np.array(expected[0]))
+    np.testing.assert_allclose(result.v_mv[0, 0], traces["v"][0], rtol=0, atol=1e-9)
+
+
+def test_batch_members_are_independent():
+    """A circuit simulated alone gives the same spikes as inside a batch."""
+    protocol = Protocol(dt_ms=0.05, duration_ms=200.0)
+    batch = simulate(adaptive_circuit(), np.array([[3.0], [5.0], [7.0]]), protocol)
+    alone = simulate(adaptive_circuit(), 5.0, protocol)
+    np.testing.assert_array_equal(batch.spike_times(1), alone.spike_times(0))
+
+
+def test_subthreshold_voltage_follows_exact_solution():
+    """Below threshold the exact update reproduces V(t) = V_inf + (E_L - V_inf) e^{-t/tau_m}."""
+    neuron = presets.FIXED_THRESHOLD_NEURON
+    protocol = Protocol(dt_ms=0.1, duration_ms=100.0)
+    result = simulate(Circuit.of(neuron), 1.0, protocol, record=True)
+    v_inf = neuron.e_leak_mv + neuron.r_mohm * 1.0
+    expected = v_inf + (neuron.e_leak_mv - v_inf) * np.exp(-result.t_ms / neuron.tau_m_ms)
+    np.testing.assert_allclose(result.v_mv[0, 0], expected, rtol=0, atol=1e-9)
+    assert result.spike_steps.size == 0
+
+
+def test_gates_stay_in_unit_interval_and_reset_is_rest():
+    protocol = Protocol(dt_ms=0.05, duration_ms=300.0)
+    result = simulate(adaptive_circuit(delta=0.9), 10.0, protocol, record=True)
+    assert 0.0 <= result.s.min() and result.s.max() <= 1.0
+    steps = result.spike_steps
+    assert steps.size > 5
+    np.testing.assert_array_equal(result.v_mv[0, 0, steps], ADAPTIVE.e_leak_mv)
+    np.testing.assert_array_equal(result.theta_mv[0, 0, steps], ADAPTIVE.theta_spike_mv)
+
+
+def test_many_spikes_grow_the_buffer():
+    """More spikes than the kernel's initial buffer (1024) are all kept."""
+    protocol = Protocol(dt_ms=0.05, duration_ms=1000.0)
+    result = simulate(Circuit.of(presets.FIXED_THRESHOLD_NEURON), np.full((20, 1), 10.5), protocol)
+    counts = np.diff(result.offsets)
+    assert counts.sum() > 1024
+    assert np.all(counts == counts[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"current_na": np.nan}, "current_na contains nan"),
+        ({"current_na": np.ones((2, 3, 4, 5))}, "current_na has shape"),
+        ({"current_na": np.ones((3, 1, 7))}, "cannot be matched"),
+        ({"protocol": 0.05}, "protocol = 0.05: must be a Protocol"),
+        ({"circuits": []}, "circuits: must be a Circuit"),
+    ],
+)
+def test_bad_simulation_inputs_are_named(kwargs, message):
+    arguments = {
+        "circuits": Circuit.of(presets.FIXED_THRESHOLD_NEURON),
+        "current_na": 1.0,
+        "protocol": Protocol(dt_ms=0.1, duration_ms=10.0),
+    }
+    arguments.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        simulate(**arguments)
+
+
+def test_batch_with_mixed_topology_is_rejected():
+    protocol = Protocol(dt_ms=0.1, duration_ms=10.0)
+    with pytest.raises(ValueError, match="same number of neurons"):
+        simulate([adaptive_circuit(), Circuit.of(ADAPTIVE)], 1.0, protocol)

@@ -1,0 +1,74 @@
+"""Spike-train metrics on hand-made trains with known answers, and their edge cases."""
+
+import math
+
+import numpy as np
+import pytest
+
+from neural_dynamics import metrics
+
+REGULAR = np.arange(1, 11) * 10.0  # 10, 20, ..., 100 ms
+SLOWING = np.array([10.0, 20.0, 35.0, 55.0, 80.0])  # ISIs 10, 15, 20, 25
+
+
+def test_no_spikes():
+    assert metrics.spike_count([]) == 0
+    assert math.isnan(metrics.first_spike_latency_ms([]))
+    assert metrics.mean_rate_hz([], 300.0, 50.0) == 0.0
+    assert metrics.steady_rate_hz([]) == 0.0
+    assert math.isnan(metrics.adaptation_index([]))
+
+
+def test_one_spike():
+    assert metrics.first_spike_latency_ms([42.0]) == 42.0
+    assert metrics.steady_rate_hz([42.0]) == 0.0
+    assert metrics.interspike_intervals_ms([42.0]).size == 0
+    assert math.isnan(metrics.adaptation_index([42.0]))
+
+
+def test_two_spikes():
+    assert metrics.steady_rate_hz([10.0, 30.0]) == pytest.approx(50.0)
+    assert math.isnan(metrics.adaptation_index([10.0, 30.0]))  # one ISI only
+
+
+def test_regular_train():
+    assert metrics.spike_count(REGULAR) == 10
+    assert metrics.steady_rate_hz(REGULAR) == pytest.approx(100.0)
+    assert metrics.adaptation_index(REGULAR) == pytest.approx(0.0)
+    # spikes at t >= 50 ms: 50..100 -> 6 spikes in 0.1 s
+    assert metrics.mean_rate_hz(REGULAR, 150.0, 50.0) == pytest.approx(60.0)
+
+
+def test_steady_rate_uses_the_last_three_intervals():
+    assert metrics.steady_rate_hz(SLOWING) == pytest.approx(1000.0 / 20.0)
+    assert metrics.steady_rate_hz(SLOWING, n_last=1) == pytest.approx(1000.0 / 25.0)
+    assert metrics.adaptation_index(SLOWING) == pytest.approx((25.0 - 10.0) / 10.0)
+
+
+def test_a_time_shift_changes_rates_but_not_intervals():
+    np.testing.assert_allclose(
+        metrics.interspike_intervals_ms(SLOWING + 7.0), metrics.interspike_intervals_ms(SLOWING)
+    )
+    assert metrics.steady_rate_hz(SLOWING + 7.0) == pytest.approx(metrics.steady_rate_hz(SLOWING))
+
+
+def test_grid_rheobase():
+    assert metrics.grid_rheobase_na([0.0, 0.5, 1.0, 1.5], [0.0, 0.0, 3.0, 9.0]) == 1.0
+    assert math.isnan(metrics.grid_rheobase_na([0.0, 0.5], [0.0, 0.0]))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: metrics.mean_rate_hz([1.0], 50.0, 50.0), "duration_ms = 50.0: must be >"),
+        (lambda: metrics.mean_rate_hz([1.0], 300.0, -1.0), "transient_ms = -1.0"),
+        (lambda: metrics.spike_count([3.0, 1.0]), "must be sorted"),
+        (lambda: metrics.spike_count([1.0, np.inf]), "spike_times_ms contains inf"),
+        (lambda: metrics.steady_rate_hz([1.0, 2.0], n_last=0), "n_last = 0"),
+        (lambda: metrics.grid_rheobase_na([0.0, 1.0], [0.0]), "must be 1-D of one length"),
+        (lambda: metrics.grid_rheobase_na([1.0, 0.0], [0.0, 1.0]), "strictly increasing"),
+    ],
+)
+def test_bad_metric_inputs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

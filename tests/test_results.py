@@ -1,0 +1,48 @@
+"""The results writer: the spec's CSV contract, full precision, atomic manifest."""
+
+import csv
+import hashlib
+import json
+import math
+
+import pytest
+
+from neural_dynamics import results
+
+ROWS = [
+    ("rate_hz", 70.67137809187279, "Hz", "a rate"),
+    ("count", 7, "spikes", "a count"),
+    ("latency_ms", math.nan, "ms", "no spike"),
+]
+
+
+def test_table_and_manifest(tmp_path):
+    path = results.write_results("demo", ROWS, tmp_path, parameters={"dt_ms": 0.05})
+    with open(path, newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert list(table[0]) == ["metric", "value", "unit", "description"]
+    assert float(table[0]["value"]) == ROWS[0][1]  # full precision: round-trips exactly
+    assert results.read_results("demo", tmp_path)["count"] == 7.0
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["demo"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert manifest["demo"]["parameters"] == {"dt_ms": 0.05}
+    results.write_results("other", ROWS[:1], tmp_path)
+    assert set(json.loads((tmp_path / "manifest.json").read_text())) == {"demo", "other"}
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("chapter", "rows", "message"),
+    [
+        ("demo", [("a", 1.0, "", ""), ("a", 2.0, "", "")], "metric = 'a': names must be"),
+        ("demo", [("a", "fast", "", "")], "value of a = 'fast': must be a number"),
+        ("../x", [("a", 1.0, "", "")], "chapter = '../x'"),
+    ],
+)
+def test_bad_rows(tmp_path, chapter, rows, message):
+    with pytest.raises(ValueError, match=message):
+        results.write_results(chapter, rows, tmp_path)
+
+
+def test_default_results_dir_is_the_repository_data_results(root):
+    assert results.default_results_dir() == root / "data" / "results"

@@ -2,8 +2,8 @@
 
 The table is the book's public interface (spec "The book's interface"):
 ``<results_dir>/<chapter>.csv`` with columns ``metric,value,unit,description``, one row per
-metric, values at full precision. ``manifest.json`` beside it records, per chapter, the file's SHA-256 and the parameters it was
-computed with. Nothing here knows about notebooks.
+metric, values at full precision. ``manifest.json`` beside it records, per chapter, the file's
+SHA-256 and the parameters it was computed with. Nothing here knows about notebooks.
 """
 
 from __future__ import annotations

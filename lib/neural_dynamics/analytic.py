@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy.optimize import brentq
 
-from . import _checks
+from . import checks
 from .params import Neuron
 
 
@@ -32,7 +32,7 @@ def first_spike_latency_ms(neuron: Neuron, current_na: float) -> float:
     V(t) = V_inf + (V_0 - V_inf) exp(-t/tau_m) reaches theta_0 at
     t = tau_m ln((V_inf - V_0) / (V_inf - theta_0)), V_inf = E_L + R I.
     """
-    current = _checks.finite("current_na", current_na)
+    current = checks.finite("current_na", current_na)
     v_inf = neuron.e_leak_mv + neuron.r_mohm * current
     if neuron.initial_v_mv >= neuron.theta_0_mv:
         return 0.0
@@ -48,7 +48,7 @@ def finite_duration_rheobase_na(neuron: Neuron, duration_ms: float) -> float:
     I = (V_inf - E_L) / R. It exceeds the rheobase by a factor 1 / (1 - e^{-T/tau_m}) when
     V_0 = E_L.
     """
-    duration = _checks.positive("duration_ms", duration_ms)
+    duration = checks.positive("duration_ms", duration_ms)
     decay = math.exp(-duration / neuron.tau_m_ms)
     v_inf = (neuron.theta_0_mv - neuron.initial_v_mv * decay) / (1.0 - decay)
     return (v_inf - neuron.e_leak_mv) / neuron.r_mohm
@@ -63,7 +63,7 @@ def interspike_interval_ms(neuron: Neuron, current_na: float) -> float:
     the crossing is unique; for a fixed threshold it is tau_m ln(R I / (R I - (V_th - E_L))).
     For a dynamic threshold it is found with Brent's method.
     """
-    current = _checks.finite("current_na", current_na)
+    current = checks.finite("current_na", current_na)
     drive = neuron.r_mohm * current
     gap = neuron.theta_0_mv - neuron.e_leak_mv
     if drive <= gap:
@@ -89,7 +89,26 @@ def rate_hz(neuron: Neuron, currents_na) -> np.ndarray:
 
     For a fixed threshold this is f(I) = 1000 / (tau_m ln(R I / (R I - (V_th - E_L)))).
     """
-    currents = _checks.finite_array("currents_na", currents_na)
+    currents = checks.finite_array("currents_na", currents_na)
     return np.vectorize(lambda i: 1000.0 / interspike_interval_ms(neuron, i), otypes=[float])(
         currents
     )
+
+
+def equal_rate_current_na(neuron_a: Neuron, neuron_b: Neuron, low_na: float, high_na: float):
+    """Current at which two neurons' continuous-time rates are equal, nA (NaN if none in range).
+
+    Solves ISI_a(I) = ISI_b(I) with Brent's method on [low_na, high_na], both ends above both
+    rheobases; returns NaN when the difference does not change sign on that interval.
+    """
+    low = checks.greater_than(
+        "low_na", low_na, "both rheobases", max(rheobase_na(neuron_a), rheobase_na(neuron_b))
+    )
+    high = checks.greater_than("high_na", high_na, "low_na", low)
+
+    def difference(current):
+        return interspike_interval_ms(neuron_a, current) - interspike_interval_ms(neuron_b, current)
+
+    if difference(low) * difference(high) > 0:
+        return math.nan
+    return brentq(difference, low, high, xtol=1e-12)

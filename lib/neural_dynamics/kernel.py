@@ -15,7 +15,7 @@ from typing import Sequence
 import numba
 import numpy as np
 
-from . import _checks
+from . import checks
 from .params import Circuit
 from .presets import Protocol
 
@@ -196,7 +196,7 @@ def _as_batch(circuits) -> list[Circuit]:
 
 
 def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np.ndarray:
-    current = _checks.finite_array("current_na", current_na)
+    current = checks.finite_array("current_na", current_na)
     if current.ndim == 0:
         current = current.reshape(1, 1, 1)
     elif current.ndim == 2:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import _checks
+from . import checks
 
 
 def spike_count(spike_times_ms) -> int:
@@ -21,18 +21,18 @@ def spike_count(spike_times_ms) -> int:
     -------
     int
     """
-    return int(_checks.sorted_times("spike_times_ms", spike_times_ms).size)
+    return int(checks.sorted_times("spike_times_ms", spike_times_ms).size)
 
 
 def first_spike_latency_ms(spike_times_ms) -> float:
     """Time of the first spike, ms; NaN for a train without spikes."""
-    times = _checks.sorted_times("spike_times_ms", spike_times_ms)
+    times = checks.sorted_times("spike_times_ms", spike_times_ms)
     return float(times[0]) if times.size else math.nan
 
 
 def interspike_intervals_ms(spike_times_ms) -> np.ndarray:
     """Intervals between consecutive spikes, ms (empty with fewer than two spikes)."""
-    return np.diff(_checks.sorted_times("spike_times_ms", spike_times_ms))
+    return np.diff(checks.sorted_times("spike_times_ms", spike_times_ms))
 
 
 def mean_rate_hz(spike_times_ms, duration_ms: float, transient_ms: float = 0.0) -> float:
@@ -57,9 +57,9 @@ def mean_rate_hz(spike_times_ms, duration_ms: float, transient_ms: float = 0.0) 
     ValueError
         If the window is empty or a value is not finite.
     """
-    times = _checks.sorted_times("spike_times_ms", spike_times_ms)
-    _checks.non_negative("transient_ms", transient_ms)
-    _checks.greater_than("duration_ms", duration_ms, "transient_ms", transient_ms)
+    times = checks.sorted_times("spike_times_ms", spike_times_ms)
+    checks.non_negative("transient_ms", transient_ms)
+    checks.greater_than("duration_ms", duration_ms, "transient_ms", transient_ms)
     count = np.count_nonzero(times >= transient_ms)
     return float(count / ((duration_ms - transient_ms) / 1000.0))
 
@@ -100,8 +100,8 @@ def grid_rheobase_na(currents_na, rates_hz) -> float:
     rates_hz : array_like, (n,)
         Rate at each current, Hz.
     """
-    currents = _checks.finite_array("currents_na", currents_na)
-    rates = _checks.finite_array("rates_hz", rates_hz)
+    currents = checks.finite_array("currents_na", currents_na)
+    rates = checks.finite_array("rates_hz", rates_hz)
     if currents.ndim != 1 or currents.shape != rates.shape:
         raise ValueError(
             f"currents_na {currents.shape} and rates_hz {rates.shape}: must be 1-D of one length"

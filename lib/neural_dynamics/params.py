@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import _checks
+from . import checks
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,14 @@ class Neuron:
     v_0_mv: float | None = None
 
     def __post_init__(self):
-        _checks.finite("e_leak_mv", self.e_leak_mv)
-        _checks.positive("r_mohm", self.r_mohm)
-        _checks.positive("tau_m_ms", self.tau_m_ms)
-        _checks.greater_than("theta_0_mv", self.theta_0_mv, "e_leak_mv", self.e_leak_mv)
-        _checks.at_least("theta_spike_mv", self.theta_spike_mv, "theta_0_mv", self.theta_0_mv)
-        _checks.positive("tau_theta_ms", self.tau_theta_ms)
+        checks.finite("e_leak_mv", self.e_leak_mv)
+        checks.positive("r_mohm", self.r_mohm)
+        checks.positive("tau_m_ms", self.tau_m_ms)
+        checks.greater_than("theta_0_mv", self.theta_0_mv, "e_leak_mv", self.e_leak_mv)
+        checks.at_least("theta_spike_mv", self.theta_spike_mv, "theta_0_mv", self.theta_0_mv)
+        checks.positive("tau_theta_ms", self.tau_theta_ms)
         if self.v_0_mv is not None:
-            _checks.finite("v_0_mv", self.v_0_mv)
+            checks.finite("v_0_mv", self.v_0_mv)
 
     @classmethod
     def fixed_threshold(cls, e_leak_mv, r_mohm, tau_m_ms, v_th_mv, v_0_mv=None):
@@ -132,11 +132,11 @@ class Gate:
             index = getattr(self, name)
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
                 raise ValueError(f"{name} = {index!r}: must be a neuron index, an int >= 0")
-        _checks.finite("e_rev_mv", self.e_rev_mv)
-        _checks.positive("tau_ms", self.tau_ms)
-        _checks.in_closed_range("delta", self.delta, 0.0, 1.0)
-        _checks.non_negative("gbar_us", self.gbar_us)
-        _checks.in_closed_range("s_0", self.s_0, 0.0, 1.0)
+        checks.finite("e_rev_mv", self.e_rev_mv)
+        checks.positive("tau_ms", self.tau_ms)
+        checks.in_closed_range("delta", self.delta, 0.0, 1.0)
+        checks.non_negative("gbar_us", self.gbar_us)
+        checks.in_closed_range("s_0", self.s_0, 0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _checks
+from . import checks
 from .params import Neuron
 
 
@@ -33,17 +33,17 @@ class Protocol:
     transient_ms: float = 0.0
 
     def __post_init__(self):
-        dt = _checks.positive("dt_ms", self.dt_ms)
-        duration = _checks.positive("duration_ms", self.duration_ms)
-        transient = _checks.non_negative("transient_ms", self.transient_ms)
+        dt = checks.positive("dt_ms", self.dt_ms)
+        duration = checks.positive("duration_ms", self.duration_ms)
+        transient = checks.non_negative("transient_ms", self.transient_ms)
         if dt > duration:
             raise ValueError(
-                f"dt_ms = {_checks.show(dt)}: must be <= duration_ms = {_checks.show(duration)}"
+                f"dt_ms = {checks.show(dt)}: must be <= duration_ms = {checks.show(duration)}"
             )
         if transient >= duration:
             raise ValueError(
-                f"duration_ms = {_checks.show(duration)}: must be longer than "
-                f"transient_ms = {_checks.show(transient)}"
+                f"duration_ms = {checks.show(duration)}: must be longer than "
+                f"transient_ms = {checks.show(transient)}"
             )
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _checks, metrics
+from . import checks, metrics
 from .kernel import simulate
 from .params import Circuit, Neuron
 from .presets import Protocol
@@ -20,9 +20,9 @@ def current_grid_na(current_min_na: float, current_max_na: float, current_step_n
         If a bound is not finite, ``current_step_na`` <= 0 or
         ``current_max_na`` < ``current_min_na``.
     """
-    low = _checks.finite("current_min_na", current_min_na)
-    high = _checks.at_least("current_max_na", current_max_na, "current_min_na", low)
-    step = _checks.positive("current_step_na", current_step_na)
+    low = checks.finite("current_min_na", current_min_na)
+    high = checks.at_least("current_max_na", current_max_na, "current_min_na", low)
+    step = checks.positive("current_step_na", current_step_na)
     n = int(np.floor((high - low) / step + 1e-9))
     return np.round(low + step * np.arange(n + 1), 12)
 
@@ -57,7 +57,7 @@ def current_sweep(model, currents_na, protocol: Protocol, neuron: int = 0) -> pd
         fewer than two spikes), ``adaptation_index``.
     """
     circuit = _as_circuit(model)
-    currents = _checks.finite_array("currents_na", currents_na)
+    currents = checks.finite_array("currents_na", currents_na)
     if currents.ndim != 1 or currents.size == 0:
         raise ValueError(f"currents_na has shape {currents.shape}: must be a non-empty 1-D array")
     result = simulate(circuit, currents[:, None], protocol)
@@ -93,9 +93,9 @@ def smallest_spiking_current_na(
     ValueError
         If ``low_na`` spikes, ``high_na`` does not, or ``tol_na`` <= 0.
     """
-    _checks.positive("tol_na", tol_na)
-    low = _checks.finite("low_na", low_na)
-    high = _checks.greater_than("high_na", high_na, "low_na", low)
+    checks.positive("tol_na", tol_na)
+    low = checks.finite("low_na", low_na)
+    high = checks.greater_than("high_na", high_na, "low_na", low)
     counts = _spike_counts(neuron, np.array([low, high]), protocol)
     if counts[0] > 0 or counts[1] == 0:
         raise ValueError(

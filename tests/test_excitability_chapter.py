@@ -1,0 +1,115 @@
+"""Chapter 1 as its users meet it: defaults, papermill parameters, results table, prose."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import papermill
+import pytest
+import reference
+from notebooks import execute, parameters, read
+
+from neural_dynamics import metrics, presets
+from neural_dynamics.params import Circuit
+from neural_dynamics.results import read_results
+
+REQUIRED = {
+    "rheobase_grid_fixed_na": 2.0,
+    "rheobase_grid_dynamic_na": 1.5,
+    "rheobase_analytic_fixed_na": 1.5,
+    "rheobase_analytic_dynamic_na": 1.0,
+    "steady_rate_fixed_hz": 70.67,
+    "steady_rate_dynamic_hz": 53.48,
+    "threshold_rate_drop_hz": 17.20,
+    "threshold_rate_drop_pct": 24.33,
+}
+
+
+def test_parameter_defaults_are_the_spec_values():
+    p = parameters("excitability")
+    fixed, dynamic = presets.FIXED_THRESHOLD_NEURON, presets.DYNAMIC_THRESHOLD_NEURON
+    protocol = presets.EXCITABILITY_PROTOCOL
+    assert (p["e_leak_mv"], p["r_mohm"], p["tau_m_ms"], p["v_th_mv"]) == (
+        fixed.e_leak_mv, fixed.r_mohm, fixed.tau_m_ms, fixed.theta_0_mv)
+    assert (p["theta_0_mv"], p["theta_spike_mv"], p["tau_theta_ms"]) == (
+        dynamic.theta_0_mv, dynamic.theta_spike_mv, dynamic.tau_theta_ms)
+    assert (p["dt_ms"], p["duration_ms"], p["transient_ms"]) == (
+        protocol.dt_ms, protocol.duration_ms, protocol.transient_ms)
+    assert (p["current_min_na"], p["current_max_na"], p["current_step_na"]) == (0.0, 10.5, 0.5)
+    assert p["probe_current_na"] == 4.0 and p["results_dir"] is None
+
+
+def test_committed_results_table_has_the_original_numbers(root):
+    table = pd.read_csv(root / "data" / "results" / "excitability.csv")
+    assert list(table.columns) == ["metric", "value", "unit", "description"]
+    values = dict(zip(table.metric, table.value, strict=True))
+    for metric, original in REQUIRED.items():
+        assert values[metric] == pytest.approx(original, abs=0.005), metric
+
+
+def reference_steady_rate(neuron, current_na):
+    protocol = presets.EXCITABILITY_PROTOCOL
+    spikes, _ = reference.simulate_circuit(
+        Circuit.of(neuron), reference.constant([current_na]), protocol.dt_ms, protocol.duration_ms
+    )
+    return metrics.steady_rate_hz(spikes[0])
+
+
+def test_papermill_probe_current_changes_the_rates_as_the_reference_predicts(tmp_path):
+    execute("excitability", tmp_path, probe_current_na=6.0)
+    got = read_results("excitability", tmp_path / "results")
+    fixed = reference_steady_rate(presets.FIXED_THRESHOLD_NEURON, 6.0)
+    dynamic = reference_steady_rate(presets.DYNAMIC_THRESHOLD_NEURON, 6.0)
+    assert got["probe_current_na"] == 6.0
+    assert got["steady_rate_fixed_hz"] == pytest.approx(fixed, rel=1e-12)
+    assert got["steady_rate_dynamic_hz"] == pytest.approx(dynamic, rel=1e-12)
+    assert got["threshold_rate_drop_hz"] == pytest.approx(fixed - dynamic, rel=1e-12)
+    assert fixed > 70.68  # a stronger current than the default: the rates did change
+    # the other numbers do not depend on the probe current
+    assert got["rheobase_grid_fixed_na"] == 2.0
+
+
+def test_papermill_bad_dt_names_the_parameter(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError, match=r"dt_ms = -0\.05: must be"):
+        execute("excitability", tmp_path, dt_ms=-0.05)
+    assert not (tmp_path / "results" / "excitability.csv").exists()
+
+
+def test_papermill_bad_grid_names_the_parameter(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError, match=r"current_step_na = 0\.0"):
+        execute("excitability", tmp_path, current_step_na=0.0)
+
+
+GLUE_OR_MATH = re.compile(r"\{[a-z:]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\(\w+\.ipynb\)", re.S)
+NUMBER_WITH_UNIT = re.compile(r"\d+(\.\d+)?\s*(nA|Hz|ms|mV|%|MOhm)\b|\b\d+\.\d+\b")
+
+
+@pytest.mark.parametrize("chapter", ["excitability"])
+def test_no_hand_typed_numbers_in_prose(chapter):
+    """Numbers with units, and decimals, in markdown cells come from glue (or are maths)."""
+    for cell in read(chapter).cells:
+        if cell.cell_type == "markdown":
+            prose = GLUE_OR_MATH.sub(" ", cell.source)
+            assert not NUMBER_WITH_UNIT.search(prose), NUMBER_WITH_UNIT.search(prose).group()
+
+
+def test_figures_have_caption_name_and_alt_text():
+    for cell in read("excitability").cells:
+        if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            mystnb = cell.metadata.get("mystnb", {})
+            assert mystnb["figure"]["caption"] and mystnb["figure"]["name"].startswith("fig-")
+            assert mystnb["image"]["alt"]
+            assert "hide-input" in cell.metadata.get("tags", [])
+
+
+def test_fine_grid_parameter_set_brings_grid_rheobase_within_a_step(root, tmp_path):
+    import yaml
+
+    overrides = yaml.safe_load((root / "data/params/fine_grid/excitability.yaml").read_text())
+    execute("excitability", tmp_path, **overrides)
+    got = read_results("excitability", tmp_path / "results")
+    step = overrides["current_step_na"]
+    for key in ("fixed", "dynamic"):
+        finite = got[f"rheobase_finite_duration_{key}_na"]
+        assert finite <= got[f"rheobase_grid_{key}_na"] < finite + step
+    assert np.isclose(got["rheobase_grid_fixed_na"], 1.55)

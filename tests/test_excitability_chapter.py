@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import papermill
 import pytest
-import reference
-from notebooks import execute, parameters, read
 
 from neural_dynamics import metrics, presets
 from neural_dynamics.params import Circuit
 from neural_dynamics.results import read_results
+
+import reference
+from notebooks import execute, parameters, read
 
 REQUIRED = {
     "rheobase_grid_fixed_na": 2.0,

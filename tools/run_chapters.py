@@ -96,9 +96,12 @@ def load_parameter_set(name: str | None, chapter: str) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("chapters", nargs="*", choices=CHAPTERS)
+    parser.add_argument("chapters", nargs="*", help=f"any of {', '.join(CHAPTERS)} (default: all)")
     parser.add_argument("--params", default="", help="a parameter set under data/params/")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.chapters) - set(CHAPTERS))
+    if unknown:
+        parser.error(f"unknown chapter(s) {unknown}: choose from {', '.join(CHAPTERS)}")
     chapters = args.chapters or [c for c in CHAPTERS if (BOOK / f"{c}.ipynb").is_file()]
     for chapter in chapters:
         print(f"executing book/{chapter}.ipynb", flush=True)

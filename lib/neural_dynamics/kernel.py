@@ -22,19 +22,12 @@ from .presets import Protocol
 # Columns of the neuron and gate parameter arrays passed to the compiled loop.
 E_LEAK, R, TAU_M, THETA_0, THETA_SPIKE, TAU_THETA, V_0 = range(7)
 E_REV, TAU_S, DELTA, GBAR, S_0 = range(5)
+# Circuits advanced together, one step at a time (see _integrate).
+BLOCK = 64
 
 
 @numba.njit(cache=True)
-def _grow(buffer, count):
-    if count < buffer.shape[0]:
-        return buffer
-    larger = np.empty((2 * buffer.shape[0], buffer.shape[1]), dtype=buffer.dtype)
-    larger[: buffer.shape[0]] = buffer
-    return larger
-
-
-@numba.njit(cache=True)
-def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, traces):
+def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, traces, spikes):
     """Advance a batch of circuits by the spec's exact exponential scheme.
 
     For each circuit b and step k -> k+1, with step-k values held over the step
@@ -66,73 +59,131 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
     traces : tuple of three float64 arrays
         (v, theta, s) of shapes (B, N, n_steps + 1), (B, N, n_steps + 1), (B, G, n_steps + 1)
         to fill, or arrays with a zero first axis to record nothing.
+    spikes : int64 (capacity, 3)
+        Filled with rows (circuit, neuron, step index k + 1), in time order within each
+        circuit, as long as there is room.
 
     Returns
     -------
-    spikes : int64 (n_spikes, 3)
-        Rows (circuit, neuron, step index k + 1), in time order within each circuit.
+    n_spikes : int
+        Number of spikes; if it exceeds the capacity, only the first rows were stored and the
+        caller must run again with a larger buffer.
+
+    Notes
+    -----
+    Circuits never interact, so the order in which they are advanced does not change the
+    result: circuits are taken in blocks of ``BLOCK``, and within a block each time step is
+    applied to every member before the next step.
     """
     v_out, theta_out, s_out = traces
     record = v_out.shape[0] > 0
     n_batch, n_neurons = neuron_par.shape[0], neuron_par.shape[1]
     n_gates = gate_par.shape[1]
     varying = current.shape[2] > 1
-    spikes = np.empty((1024, 3), dtype=np.int64)
+    capacity = spikes.shape[0]
     n_spikes = 0
-    v = np.empty(n_neurons)
-    theta = np.empty(n_neurons)
-    g_eq = np.empty(n_neurons)
-    g_e = np.empty(n_neurons)
-    s = np.empty(n_gates)
-    decay_theta = np.empty(n_neurons)
-    decay_s = np.empty(n_gates)
-    for b in range(n_batch):
-        par = neuron_par[b]
-        gpar = gate_par[b]
+    gated = np.zeros(n_neurons, dtype=np.bool_)
+    for j in range(n_gates):
+        gated[gate_tgt[j]] = True
+    # Circuits are advanced in blocks: each step is applied to every member of a block before
+    # the next step, with the block as the innermost loop, so that the compiler vectorises
+    # the updates across circuits. State and constants are stored (neuron or gate, member).
+    width = min(BLOCK, n_batch)
+    v = np.empty((n_neurons, width))
+    theta = np.empty((n_neurons, width))
+    g_eq = np.empty((n_neurons, width))
+    g_e = np.empty((n_neurons, width))
+    g_leak = np.empty((n_neurons, width))
+    g_leak_e = np.empty((n_neurons, width))
+    capacitance = np.empty((n_neurons, width))
+    decay_m = np.empty((n_neurons, width))
+    v_inf_fixed = np.empty((n_neurons, width))
+    theta_0 = np.empty((n_neurons, width))
+    decay_theta = np.empty((n_neurons, width))
+    s = np.empty((n_gates, width))
+    decay_s = np.empty((n_gates, width))
+    for b0 in range(0, n_batch, width):
+        m = min(width, n_batch - b0)
         for n in range(n_neurons):
-            v[n] = par[n, V_0]
-            theta[n] = par[n, THETA_0]
-            decay_theta[n] = np.exp(-dt / par[n, TAU_THETA])
+            for i in range(m):
+                par = neuron_par[b0 + i, n]
+                v[n, i] = par[V_0]
+                theta[n, i] = par[THETA_0]
+                theta_0[n, i] = par[THETA_0]
+                g_leak[n, i] = 1.0 / par[R]
+                g_leak_e[n, i] = g_leak[n, i] * par[E_LEAK]
+                capacitance[n, i] = par[TAU_M] / par[R]
+                decay_theta[n, i] = np.exp(-dt / par[TAU_THETA])
+                # without gates onto n, g_eq = g_L: the membrane's decay factor is constant,
+                # and with a constant current so is its target potential
+                decay_m[n, i] = np.exp(-dt / (capacitance[n, i] / g_leak[n, i]))
+                v_inf_fixed[n, i] = (
+                    g_leak_e[n, i] / g_leak[n, i] + current[b0 + i, n, 0] / g_leak[n, i]
+                )
         for j in range(n_gates):
-            s[j] = gpar[j, S_0]
-            decay_s[j] = np.exp(-dt / gpar[j, TAU_S])
+            for i in range(m):
+                s[j, i] = gate_par[b0 + i, j, S_0]
+                decay_s[j, i] = np.exp(-dt / gate_par[b0 + i, j, TAU_S])
         if record:
-            v_out[b, :, 0] = v
-            theta_out[b, :, 0] = theta
-            s_out[b, :, 0] = s
+            for i in range(m):
+                v_out[b0 + i, :, 0] = v[:, i]
+                theta_out[b0 + i, :, 0] = theta[:, i]
+                s_out[b0 + i, :, 0] = s[:, i]
         for k in range(n_steps):
             ik = k if varying else 0
+            # conductances and conductance-weighted reversal potentials from step-k gates
             for n in range(n_neurons):
-                g_eq[n] = 1.0 / par[n, R]
-                g_e[n] = g_eq[n] * par[n, E_LEAK]
+                if gated[n]:
+                    for i in range(m):
+                        g_eq[n, i] = g_leak[n, i]
+                        g_e[n, i] = g_leak_e[n, i]
             for j in range(n_gates):
-                g_j = gpar[j, GBAR] * s[j]
-                g_eq[gate_tgt[j]] += g_j
-                g_e[gate_tgt[j]] += g_j * gpar[j, E_REV]
+                t = gate_tgt[j]
+                for i in range(m):
+                    g_j = gate_par[b0 + i, j, GBAR] * s[j, i]
+                    g_eq[t, i] += g_j
+                    g_e[t, i] += g_j * gate_par[b0 + i, j, E_REV]
+            # exact relaxation of V and theta towards their targets
             for n in range(n_neurons):
-                v_inf = g_e[n] / g_eq[n] + current[b, n, ik] / g_eq[n]
-                tau = par[n, TAU_M] / par[n, R] / g_eq[n]
-                v[n] = v_inf + (v[n] - v_inf) * np.exp(-dt / tau)
-                theta[n] = par[n, THETA_0] + (theta[n] - par[n, THETA_0]) * decay_theta[n]
+                if gated[n]:
+                    for i in range(m):
+                        v_inf = g_e[n, i] / g_eq[n, i] + current[b0 + i, n, ik] / g_eq[n, i]
+                        decay = np.exp(-dt / (capacitance[n, i] / g_eq[n, i]))
+                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay
+                elif varying:
+                    for i in range(m):
+                        v_inf = (g_leak_e[n, i] / g_leak[n, i]
+                                 + current[b0 + i, n, ik] / g_leak[n, i])
+                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay_m[n, i]
+                else:
+                    for i in range(m):
+                        v_inf = v_inf_fixed[n, i]
+                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay_m[n, i]
+                for i in range(m):
+                    theta[n, i] = theta_0[n, i] + (theta[n, i] - theta_0[n, i]) * decay_theta[n, i]
             for j in range(n_gates):
-                s[j] *= decay_s[j]
+                for i in range(m):
+                    s[j, i] *= decay_s[j, i]
+            # spikes at t_{k+1}: reset, threshold jump, gate increments
             for n in range(n_neurons):
-                if v[n] >= theta[n]:
-                    spikes = _grow(spikes, n_spikes)
-                    spikes[n_spikes, 0] = b
-                    spikes[n_spikes, 1] = n
-                    spikes[n_spikes, 2] = k + 1
-                    n_spikes += 1
-                    v[n] = par[n, E_LEAK]
-                    theta[n] = par[n, THETA_SPIKE]
-                    for j in range(n_gates):
-                        if gate_src[j] == n:
-                            s[j] += gpar[j, DELTA] * (1.0 - s[j])
+                for i in range(m):
+                    if v[n, i] >= theta[n, i]:
+                        if n_spikes < capacity:
+                            spikes[n_spikes, 0] = b0 + i
+                            spikes[n_spikes, 1] = n
+                            spikes[n_spikes, 2] = k + 1
+                        n_spikes += 1
+                        v[n, i] = neuron_par[b0 + i, n, E_LEAK]
+                        theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
+                        for j in range(n_gates):
+                            if gate_src[j] == n:
+                                s[j, i] += gate_par[b0 + i, j, DELTA] * (1.0 - s[j, i])
             if record:
-                v_out[b, :, k + 1] = v
-                theta_out[b, :, k + 1] = theta
-                s_out[b, :, k + 1] = s
-    return spikes[:n_spikes]
+                for i in range(m):
+                    v_out[b0 + i, :, k + 1] = v[:, i]
+                    theta_out[b0 + i, :, k + 1] = theta[:, i]
+                    s_out[b0 + i, :, k + 1] = s[:, i]
+    return n_spikes
 
 
 @dataclass(frozen=True)
@@ -293,7 +344,17 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     shape = (n_batch, n_neurons, n_steps + 1) if record else (0, 0, 0)
     traces = (np.empty(shape), np.empty(shape), np.empty(
         (n_batch, n_gates, n_steps + 1) if record else (0, 0, 0)))
-    spikes = _integrate(neuron_par, gate_par, src, tgt, current, protocol.dt_ms, n_steps, traces)
+    # A first guess of the buffer (a rate of up to ~1 spike per 40 steps); too small, run again.
+    capacity = n_batch * n_neurons * (8 + n_steps // 40)
+    while True:
+        spikes = np.empty((capacity, 3), dtype=np.int64)
+        n_spikes = _integrate(
+            neuron_par, gate_par, src, tgt, current, protocol.dt_ms, n_steps, traces, spikes
+        )
+        if n_spikes <= capacity:
+            break
+        capacity = n_spikes
+    spikes = spikes[:n_spikes]
     group = spikes[:, 0] * n_neurons + spikes[:, 1]
     order = np.argsort(group, kind="stable")
     offsets = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_batch * n_neurons))))

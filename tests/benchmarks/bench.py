@@ -1,0 +1,110 @@
+"""Benchmarks of the book (``make bench``; not part of the tests).
+
+Measured in one run, on the chapter's own workload:
+
+1. the compiled kernel on excitability's sweep with ``current_step_na = 0.01`` (1051 currents,
+   both neurons, 300 ms at 0.05 ms): neuron-steps per second, best of 3 after compilation;
+2. the plain-Python reference (tests/reference.py) on the same sweep, and the ratio;
+3. the wall time of executing the chapter through papermill at its defaults, and with that
+   sweep; their difference is the chapter's extra cost for the sweep.
+
+Targets (issue 3): kernel >= 100x the reference; the chapter's extra time for the sweep under a
+twentieth of the reference's time for the sweep's simulations; the chapter at defaults < 10 s.
+Pass ``--quick`` to time the reference on every 10th current and scale (an estimate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TESTS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TESTS))
+sys.path.insert(0, str(TESTS.parent / "tools"))
+
+from neural_dynamics import presets, sweeps  # noqa: E402
+from neural_dynamics.kernel import simulate  # noqa: E402
+from neural_dynamics.params import Circuit  # noqa: E402
+
+import reference  # noqa: E402
+import run_chapters  # noqa: E402
+
+NEURONS = (presets.FIXED_THRESHOLD_NEURON, presets.DYNAMIC_THRESHOLD_NEURON)
+PROTOCOL = presets.EXCITABILITY_PROTOCOL
+FINE_STEP_NA = 0.01
+
+
+def kernel_seconds(currents: np.ndarray, repeats: int = 3) -> float:
+    def once():
+        start = time.perf_counter()
+        for neuron in NEURONS:
+            simulate(Circuit.of(neuron), currents[:, None], PROTOCOL)
+        return time.perf_counter() - start
+
+    once()  # compile (or load the cache)
+    return min(once() for _ in range(repeats))
+
+
+def reference_seconds(currents: np.ndarray) -> float:
+    start = time.perf_counter()
+    for neuron in NEURONS:
+        for current in currents:
+            reference.simulate_circuit(
+                Circuit.of(neuron), reference.constant([float(current)]),
+                PROTOCOL.dt_ms, PROTOCOL.duration_ms,
+            )
+    return time.perf_counter() - start
+
+
+def chapter_seconds(**parameters) -> float:
+    with tempfile.TemporaryDirectory() as folder:
+        parameters["results_dir"] = str(Path(folder) / "results")
+        start = time.perf_counter()
+        run_chapters.execute("excitability", parameters, output=Path(folder) / "out.ipynb")
+        return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmarks of the book's kernels and chapters.")
+    parser.add_argument("--quick", action="store_true", help="estimate the reference from 1/10")
+    args = parser.parse_args()
+
+    currents = sweeps.current_grid_na(0.0, 10.5, FINE_STEP_NA)
+    neuron_steps = len(NEURONS) * currents.size * PROTOCOL.n_steps
+    compiled = kernel_seconds(currents)
+    if args.quick:
+        plain = reference_seconds(currents[::10]) * currents.size / currents[::10].size
+    else:
+        plain = reference_seconds(currents)
+    chapter_seconds()  # warm the numba cache and the kernel start-up
+    default = min(chapter_seconds() for _ in range(2))
+    fine = min(chapter_seconds(current_step_na=FINE_STEP_NA) for _ in range(2))
+    extra = fine - default
+
+    rows = [
+        ("workload", f"{currents.size} currents x {len(NEURONS)} neurons x "
+                     f"{PROTOCOL.n_steps} steps = {neuron_steps:.3g} neuron-steps"),
+        ("kernel", f"{compiled:.3f} s, {neuron_steps / compiled:.3g} neuron-steps/s"),
+        ("reference" + (" (estimated from 1/10)" if args.quick else ""),
+         f"{plain:.1f} s, {neuron_steps / plain:.3g} neuron-steps/s"),
+        ("kernel / reference speed", f"{plain / compiled:.0f}x   (target >= 100x)"),
+        ("chapter at defaults (papermill)", f"{default:.2f} s   (target < 10 s)"),
+        ("chapter with current_step_na=0.01", f"{fine:.2f} s"),
+        ("extra time for the sweep",
+         f"{extra:.2f} s   (target < reference/20 = {plain / 20:.2f} s)"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    met = plain / compiled >= 100 and default < 10 and extra < plain / 20
+    print("all targets met" if met else "SOME TARGETS MISSED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

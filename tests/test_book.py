@@ -1,0 +1,77 @@
+"""The book builds with warnings as errors, and its landing table is complete."""
+
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+SOURCES = ["_config.yml", "_toc.yml", "book"]
+
+
+class TableCells(HTMLParser):
+    """Collect the text of every <td> of the page's tables."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "td":
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self.cells.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+@pytest.fixture(scope="module")
+def built_html(tmp_path_factory) -> Path:
+    """Build a copy of the book's sources with -W (warnings are errors) and -n (nitpicky)."""
+    source = tmp_path_factory.mktemp("book")
+    for name in SOURCES:
+        path = ROOT / name
+        (shutil.copytree if path.is_dir() else shutil.copy)(path, source / name)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    run = subprocess.run(
+        [str(jupyter_book), "build", str(source), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    assert "WARNING" not in run.stdout + run.stderr
+    return source / "_build" / "html"
+
+
+def test_every_chapter_page_is_built(built_html):
+    for page in ["book/intro.html", "book/excitability.html", "book/bibliography.html"]:
+        assert (built_html / page).is_file(), page
+
+
+def test_landing_table_has_a_value_in_every_cell(built_html):
+    parser = TableCells()
+    parser.feed((built_html / "book" / "intro.html").read_text())
+    assert len(parser.cells) >= 3 and len(parser.cells) % 3 == 0
+    assert all(parser.cells), parser.cells
+    rows = [parser.cells[i:i + 3] for i in range(0, len(parser.cells), 3)]
+    excitability = next(r for r in rows if r[0] == "Single-neuron excitability")
+    assert re.fullmatch(
+        r"Fixed-threshold rheobase: 2\.0 nA; dynamic-threshold rheobase: 1\.5 nA", excitability[1]
+    )
+
+
+def test_figures_are_numbered_and_math_is_served_locally(built_html):
+    page = (built_html / "book" / "excitability.html").read_text()
+    assert page.count("<figcaption>") >= 4
+    assert "Fig. 1" in page and "Fig. 4" in page
+    assert "_static/mathjax/tex-chtml.js" in page
+    assert "cdn.jsdelivr" not in page

@@ -53,7 +53,8 @@ def built_html(tmp_path_factory) -> Path:
 
 
 def test_every_chapter_page_is_built(built_html):
-    for page in ["book/intro.html", "book/excitability.html", "book/bibliography.html"]:
+    pages = ["intro", "excitability", "adaptation", "bibliography"]
+    for page in [f"book/{name}.html" for name in pages]:
         assert (built_html / page).is_file(), page
 
 
@@ -66,6 +67,11 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
     excitability = next(r for r in rows if r[0] == "Single-neuron excitability")
     assert re.fullmatch(
         r"Fixed-threshold rheobase: 2\.0 nA; dynamic-threshold rheobase: 1\.5 nA", excitability[1]
+    )
+    effects = next(r for r in rows if r[0] == "Threshold and adaptation effects")
+    assert re.fullmatch(
+        r"At 4\.0 nA, dynamic threshold lowers steady-state rate by 17\.20 Hz \(24\.3%\), "
+        r"while slow adaptation lowers it by 33\.49 Hz \(75\.4%\)", effects[1]
     )
 
 

@@ -72,3 +72,25 @@ def test_grid_rheobase():
 def test_bad_metric_inputs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_initial_and_instantaneous_rates():
+    assert metrics.initial_rate_hz(SLOWING) == pytest.approx(100.0)
+    assert metrics.initial_rate_hz([5.0]) == 0.0
+    course = metrics.instantaneous_rate_hz(SLOWING)
+    np.testing.assert_allclose(course.times_ms, SLOWING[1:])
+    np.testing.assert_allclose(course.rates_hz, 1000.0 / np.array([10.0, 15.0, 20.0, 25.0]))
+    with pytest.raises(ValueError, match="same time"):
+        metrics.instantaneous_rate_hz([1.0, 1.0])
+
+
+def test_exponential_fit_recovers_a_known_approach():
+    t = np.linspace(30.0, 800.0, 40)
+    y = 10.0 + (40.0 - 10.0) * np.exp(-(t - 30.0) / 150.0)
+    fit = metrics.fit_exponential_approach(t, y)
+    assert fit.tau_ms == pytest.approx(150.0, rel=1e-6)
+    assert fit.initial == pytest.approx(40.0, rel=1e-6)
+    assert fit.final == pytest.approx(10.0, rel=1e-6)
+    assert fit.rms_residual < 1e-6
+    with pytest.raises(ValueError, match="length >= 4"):
+        metrics.fit_exponential_approach([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])

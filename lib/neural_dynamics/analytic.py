@@ -54,31 +54,47 @@ def finite_duration_rheobase_na(neuron: Neuron, duration_ms: float) -> float:
     return (v_inf - neuron.e_leak_mv) / neuron.r_mohm
 
 
-def interspike_interval_ms(neuron: Neuron, current_na: float) -> float:
+def interspike_interval_ms(
+    neuron: Neuron, current_na: float, g_tonic_us: float = 0.0, e_tonic_mv: float = 0.0
+) -> float:
     """Continuous-time inter-spike interval under a constant current, ms (inf if it never fires).
 
     After a spike V = E_L and theta = theta_spike, so every interval is the same: the first
-    time t at which V(t) = V_inf + (E_L - V_inf) e^{-t/tau_m} meets
+    time t at which V(t) = V_inf + (E_L - V_inf) e^{-t/tau} meets
     theta(t) = theta_0 + (theta_spike - theta_0) e^{-t/tau_theta}. V rises and theta falls, so
-    the crossing is unique; for a fixed threshold it is tau_m ln(R I / (R I - (V_th - E_L))).
-    For a dynamic threshold it is found with Brent's method.
+    the crossing is unique. For a fixed threshold it is tau ln((V_inf - E_L) / (V_inf - V_th)),
+    which without a tonic conductance is tau_m ln(R I / (R I - (V_th - E_L))); for a dynamic
+    threshold it is found with Brent's method.
+
+    Parameters
+    ----------
+    neuron : Neuron
+    current_na : float
+        Constant current, nA.
+    g_tonic_us, e_tonic_mv : float
+        An optional constant extra conductance (uS, >= 0) with its reversal potential (mV):
+        then V_inf = (g_L E_L + g E + I) / (g_L + g) and tau = C / (g_L + g), the reset staying
+        at E_L. Used by the mean-adaptation model (``adaptation``).
     """
     current = checks.finite("current_na", current_na)
-    drive = neuron.r_mohm * current
-    gap = neuron.theta_0_mv - neuron.e_leak_mv
-    if drive <= gap:
+    g_tonic = checks.non_negative("g_tonic_us", g_tonic_us)
+    e_tonic = checks.finite("e_tonic_mv", e_tonic_mv)
+    g_total = neuron.g_leak_us + g_tonic
+    v_inf = (neuron.g_leak_us * neuron.e_leak_mv + g_tonic * e_tonic + current) / g_total
+    tau = neuron.c_nf / g_total
+    if v_inf <= neuron.theta_0_mv:
         return math.inf
     if neuron.is_fixed_threshold:
-        return neuron.tau_m_ms * math.log(drive / (drive - gap))
+        return tau * math.log((v_inf - neuron.e_leak_mv) / (v_inf - neuron.theta_0_mv))
 
     def v_minus_theta(t):
-        v = neuron.e_leak_mv + drive * (1.0 - math.exp(-t / neuron.tau_m_ms))
+        v = v_inf + (neuron.e_leak_mv - v_inf) * math.exp(-t / tau)
         theta = neuron.theta_0_mv + (neuron.theta_spike_mv - neuron.theta_0_mv) * math.exp(
             -t / neuron.tau_theta_ms
         )
         return v - theta
 
-    upper = neuron.tau_m_ms
+    upper = tau
     while v_minus_theta(upper) < 0:
         upper *= 2.0
     return brentq(v_minus_theta, 0.0, upper, xtol=1e-12, rtol=1e-14)

@@ -88,3 +88,15 @@ def sorted_times(name: str, values) -> np.ndarray:
     if array.size > 1 and np.any(np.diff(array) < 0):
         raise ValueError(f"{name}: spike times must be sorted in non-decreasing order")
     return array
+
+
+def each(name: str, values, check, *args) -> np.ndarray:
+    """Apply a scalar check to every element of a non-empty 1-D list, naming ``name[i]``.
+
+    Example: ``each("tau_a_sweep_ms", [100, -5], positive)`` raises
+    ``tau_a_sweep_ms[1] = -5: must be a finite number > 0``.
+    """
+    array = np.asarray(values, dtype=object)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} = {show(values)}: must be a non-empty list of numbers")
+    return np.array([check(f"{name}[{i}]", value, *args) for i, value in enumerate(array)])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
+from scipy.optimize import curve_fit
 
 from . import checks
 
@@ -76,6 +78,78 @@ def steady_rate_hz(spike_times_ms, n_last: int = 3) -> float:
     if isis.size == 0:
         return 0.0
     return float(1000.0 / np.mean(isis[-n_last:]))
+
+
+def initial_rate_hz(spike_times_ms) -> float:
+    """Rate from the first inter-spike interval, 1000 / ISI_1, Hz; 0 with fewer than two spikes."""
+    isis = interspike_intervals_ms(spike_times_ms)
+    return float(1000.0 / isis[0]) if isis.size else 0.0
+
+
+class InstantaneousRate(NamedTuple):
+    """Instantaneous rate 1000 / ISI, Hz, at the time of the spike that ends each interval."""
+
+    times_ms: np.ndarray
+    rates_hz: np.ndarray
+
+
+def instantaneous_rate_hz(spike_times_ms) -> InstantaneousRate:
+    """Instantaneous firing rate: 1000 / ISI_i at the time of spike i + 1 (Dayan & Abbott 2001)."""
+    times = checks.sorted_times("spike_times_ms", spike_times_ms)
+    isis = np.diff(times)
+    if np.any(isis <= 0):
+        raise ValueError("spike_times_ms: two spikes at the same time have no finite rate")
+    return InstantaneousRate(times[1:], 1000.0 / isis)
+
+
+class ExponentialFit(NamedTuple):
+    """y(t) = final + (initial - final) exp(-(t - t_0) / tau_ms), with t_0 the first sample."""
+
+    tau_ms: float
+    initial: float
+    final: float
+    rms_residual: float
+
+
+def fit_exponential_approach(t_ms, y) -> ExponentialFit:
+    """Least-squares fit of an exponential approach to a final value (scipy ``curve_fit``).
+
+    Parameters
+    ----------
+    t_ms : array_like, (n,)
+        Increasing sample times, ms; at least four.
+    y : array_like, (n,)
+        Values, e.g. an instantaneous rate.
+
+    Returns
+    -------
+    ExponentialFit
+        Time constant, initial and final values, and the root-mean-square residual.
+
+    Raises
+    ------
+    ValueError
+        With fewer than four samples, or if the fit does not converge.
+    """
+    t = checks.sorted_times("t_ms", t_ms)
+    values = checks.finite_array("y", y)
+    if t.size < 4 or values.shape != t.shape:
+        raise ValueError(f"t_ms and y: need two 1-D arrays of one length >= 4, got {t.size}")
+    t0 = t[0]
+
+    def model(x, tau, initial, final):
+        return final + (initial - final) * np.exp(-(x - t0) / tau)
+
+    span = max(t[-1] - t0, 1e-9)
+    try:
+        (tau, initial, final), _ = curve_fit(
+            model, t, values, p0=(span / 3, values[0], values[-1]),
+            bounds=([1e-9, -np.inf, -np.inf], [np.inf, np.inf, np.inf]),
+        )
+    except RuntimeError as error:
+        raise ValueError(f"fit_exponential_approach: the fit did not converge ({error})") from None
+    residual = float(np.sqrt(np.mean((model(t, tau, initial, final) - values) ** 2)))
+    return ExponentialFit(float(tau), float(initial), float(final), residual)
 
 
 def adaptation_index(spike_times_ms) -> float:

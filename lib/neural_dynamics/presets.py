@@ -1,7 +1,8 @@
 """The book's named neurons and protocols, with the values of the original analyses.
 
-Source: the book's model specification (``spec/models.md``), chapter 1. The chapters' papermill
-``parameters`` cells default to these same values; ``tests/test_presets.py`` checks that they agree.
+Source: the book's model specification (``spec/models.md``), chapters 1 and 2. The chapters'
+papermill ``parameters`` cells default to these same values; the chapters' tests
+(``tests/test_<chapter>_chapter.py``) check that they agree.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import checks
-from .params import Neuron
+from .params import Circuit, Gate, Neuron
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,22 @@ DYNAMIC_THRESHOLD_NEURON = Neuron(
 
 #: Chapter 1 protocol: dt = 0.05 ms, T = 300 ms, transient 50 ms.
 EXCITABILITY_PROTOCOL = Protocol(dt_ms=0.05, duration_ms=300.0, transient_ms=50.0)
+
+#: Chapter 2, adaptive neuron: theta_0 = -55 mV, jumps to +50 mV, relaxes with 10 ms.
+ADAPTIVE_NEURON = Neuron(
+    e_leak_mv=-65.0,
+    r_mohm=10.0,
+    tau_m_ms=30.0,
+    theta_0_mv=-55.0,
+    theta_spike_mv=50.0,
+    tau_theta_ms=10.0,
+)
+
+#: Chapter 2 adaptation gate: E_a = -90 mV, tau_a = 700 ms, delta_a = 0.1, gbar_a = 2/R = 0.2 uS.
+ADAPTATION_GATE = Gate(source=0, target=0, e_rev_mv=-90.0, tau_ms=700.0, delta=0.1, gbar_us=0.2)
+
+#: Chapter 2 circuit: the adaptive neuron with its adaptation gate.
+ADAPTIVE_CIRCUIT = Circuit((ADAPTIVE_NEURON,), (ADAPTATION_GATE,))
+
+#: Chapter 2 protocol: dt = 0.05 ms, T = 800 ms, transient 100 ms.
+ADAPTATION_PROTOCOL = Protocol(dt_ms=0.05, duration_ms=800.0, transient_ms=100.0)

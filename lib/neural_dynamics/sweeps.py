@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks, metrics
-from .kernel import simulate
+from .kernel import SimulationResult, simulate
 from .params import Circuit, Neuron
 from .presets import Protocol
 
@@ -35,6 +35,33 @@ def _as_circuit(model) -> Circuit:
     raise ValueError(f"model = {model!r}: must be a Neuron or a Circuit")
 
 
+def spike_train_table(result: SimulationResult, neuron: int = 0) -> pd.DataFrame:
+    """The spike metrics of one neuron in every circuit of a simulated batch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per circuit: ``spike_count``, ``first_spike_ms``, ``mean_rate_hz`` (after the
+        protocol's transient), ``steady_rate_hz``, ``initial_rate_hz``, ``adaptation_index``.
+    """
+    protocol = result.protocol
+    return pd.DataFrame(
+        [
+            {
+                "spike_count": metrics.spike_count(times),
+                "first_spike_ms": metrics.first_spike_latency_ms(times),
+                "mean_rate_hz": metrics.mean_rate_hz(
+                    times, protocol.duration_ms, protocol.transient_ms
+                ),
+                "steady_rate_hz": metrics.steady_rate_hz(times),
+                "initial_rate_hz": metrics.initial_rate_hz(times),
+                "adaptation_index": metrics.adaptation_index(times),
+            }
+            for times in result.spike_trains(neuron)
+        ]
+    )
+
+
 def current_sweep(model, currents_na, protocol: Protocol, neuron: int = 0) -> pd.DataFrame:
     """Constant-current sweep of a neuron (or of neuron ``neuron`` of a circuit), one call.
 
@@ -52,32 +79,24 @@ def current_sweep(model, currents_na, protocol: Protocol, neuron: int = 0) -> pd
     Returns
     -------
     pandas.DataFrame
-        One row per current: ``current_na``, ``spike_count``, ``first_spike_ms``,
-        ``mean_rate_hz``, ``steady_rate_hz``, ``initial_rate_hz`` (1000 / first ISI, 0 with
-        fewer than two spikes), ``adaptation_index``.
+        ``current_na`` and the columns of :func:`spike_train_table`, one row per current.
     """
     circuit = _as_circuit(model)
     currents = checks.finite_array("currents_na", currents_na)
     if currents.ndim != 1 or currents.size == 0:
         raise ValueError(f"currents_na has shape {currents.shape}: must be a non-empty 1-D array")
-    result = simulate(circuit, currents[:, None], protocol)
-    rows = []
-    for current, times in zip(currents, result.spike_trains(neuron), strict=True):
-        isis = np.diff(times)
-        rows.append(
-            {
-                "current_na": float(current),
-                "spike_count": metrics.spike_count(times),
-                "first_spike_ms": metrics.first_spike_latency_ms(times),
-                "mean_rate_hz": metrics.mean_rate_hz(
-                    times, protocol.duration_ms, protocol.transient_ms
-                ),
-                "steady_rate_hz": metrics.steady_rate_hz(times),
-                "initial_rate_hz": float(1000.0 / isis[0]) if isis.size else 0.0,
-                "adaptation_index": metrics.adaptation_index(times),
-            }
-        )
-    return pd.DataFrame(rows)
+    table = spike_train_table(simulate(circuit, currents[:, None], protocol), neuron)
+    table.insert(0, "current_na", currents)
+    return table
+
+
+def circuit_sweep(circuits, current_na, protocol: Protocol, neuron: int = 0) -> pd.DataFrame:
+    """One batched simulation of many circuits (e.g. a parameter grid) under one current.
+
+    Returns the :func:`spike_train_table` of neuron ``neuron``, one row per circuit, in order.
+    """
+    circuits = list(circuits)
+    return spike_train_table(simulate(circuits, current_na, protocol), neuron)
 
 
 def smallest_spiking_current_na(

@@ -70,3 +70,47 @@ def simulate_circuit(circuit, current, dt_ms, duration_ms, record=False):
 def constant(values):
     """A ``current(k, n)`` function for constant per-neuron currents (a list, nA)."""
     return lambda k, n: values[n]
+
+
+def simulate_network(network, current, dt_ms, duration_ms):
+    """Simulate one ``neural_dynamics.Network`` straight from the spec's conventions.
+
+    Gate j (source ``gate_sources[j]``, type ``gate_types[j]``) adds the conductance
+    ``weights_us[j][n] * s_j`` with the type's reversal potential to every neuron n.
+    ``current(k, n)`` is the current of neuron n during step k. Returns spike times per neuron.
+    """
+    n_steps = round(duration_ms / dt_ms)
+    neurons, types = network.neurons, network.synapse_types
+    sources, gate_types = network.gate_sources, network.gate_types
+    weights = [[float(w) for w in row] for row in network.weights_us]
+    v = [nrn.e_leak_mv if nrn.v_0_mv is None else nrn.v_0_mv for nrn in neurons]
+    theta = [nrn.theta_0_mv for nrn in neurons]
+    s = list(network.gate_initial)
+    spikes = [[] for _ in neurons]
+    for k in range(n_steps):
+        new_v, new_theta = [], []
+        for n, nrn in enumerate(neurons):
+            g_total = 1.0 / nrn.r_mohm
+            g_times_e = (1.0 / nrn.r_mohm) * nrn.e_leak_mv
+            for j in range(len(s)):
+                conductance = weights[j][n] * s[j]
+                g_total += conductance
+                g_times_e += conductance * types[gate_types[j]].e_rev_mv
+            v_inf = g_times_e / g_total + current(k, n) / g_total
+            tau = (nrn.tau_m_ms / nrn.r_mohm) / g_total
+            new_v.append(v_inf + (v[n] - v_inf) * math.exp(-dt_ms / tau))
+            new_theta.append(
+                nrn.theta_0_mv
+                + (theta[n] - nrn.theta_0_mv) * math.exp(-dt_ms / nrn.tau_theta_ms)
+            )
+        s = [s[j] * math.exp(-dt_ms / types[gate_types[j]].tau_ms) for j in range(len(s))]
+        v, theta = new_v, new_theta
+        for n, nrn in enumerate(neurons):
+            if v[n] >= theta[n]:
+                spikes[n].append((k + 1) * dt_ms)
+                v[n] = nrn.e_leak_mv
+                theta[n] = nrn.theta_spike_mv
+                for j in range(len(s)):
+                    if sources[j] == n:
+                        s[j] = s[j] + types[gate_types[j]].delta * (1.0 - s[j])
+    return spikes

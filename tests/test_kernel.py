@@ -5,7 +5,7 @@ import pytest
 
 from neural_dynamics import presets
 from neural_dynamics.kernel import simulate
-from neural_dynamics.params import Circuit, Gate, Neuron
+from neural_dynamics.params import Circuit, Gate, Network, Neuron, SynapseType
 from neural_dynamics.presets import Protocol
 
 import reference
@@ -154,3 +154,71 @@ def test_batch_with_mixed_topology_is_rejected():
     protocol = Protocol(dt_ms=0.1, duration_ms=10.0)
     with pytest.raises(ValueError, match="same number of neurons"):
         simulate([adaptive_circuit(), Circuit.of(ADAPTIVE)], 1.0, protocol)
+
+
+def random_network(rng, n_neurons=6, scale=1.0):
+    """A small random E-I network: neurons 0..3 excitatory, the rest inhibitory."""
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)
+    types = (SynapseType(0.0, 5.0, 0.3), SynapseType(-80.0, 10.0, 0.5))
+    weights = rng.uniform(0.0, 0.1, (n_neurons, n_neurons)) * scale
+    weights *= rng.random((n_neurons, n_neurons)) < 0.6
+    np.fill_diagonal(weights, 0.0)
+    return Network((neuron,) * n_neurons, types, tuple(range(n_neurons)),
+                   tuple(0 if i < 4 else 1 for i in range(n_neurons)), weights)
+
+
+def test_network_batch_matches_reference():
+    """Recurrent networks with two synapse types and time-varying input, three couplings."""
+    rng = np.random.default_rng(7)
+    base = random_network(rng)
+    networks = [base.with_weights(base.weights_us * f) for f in (0.0, 1.0, 3.0)]
+    protocol = Protocol(dt_ms=0.1, duration_ms=200.0)
+    drive = 2.0 + rng.normal(0.0, 1.5, (1, 6, protocol.n_steps))
+    result = simulate(networks, drive, protocol)
+    counts = np.diff(result.offsets).reshape(3, 6)
+    assert counts.sum() > 50 and not np.array_equal(counts[0], counts[2])  # coupling matters
+    for b, network in enumerate(networks):
+        expected = reference.simulate_network(
+            network, lambda k, n: float(drive[0, n, k]), protocol.dt_ms, protocol.duration_ms
+        )
+        for n in range(6):
+            np.testing.assert_array_equal(result.spike_times(b, n), np.array(expected[n]))
+
+
+def test_circuit_and_its_network_form_agree():
+    circuit = synaptic_pair(3.0, 1.0)
+    protocol = Protocol(dt_ms=0.01, duration_ms=150.0)
+    a = simulate(circuit, 2.5, protocol)
+    b = simulate(circuit.as_network(), 2.5, protocol)
+    np.testing.assert_array_equal(a.spike_steps, b.spike_steps)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"weights_us": -np.ones((2, 2))}, "conductances must be >= 0"),
+        ({"weights_us": np.ones((3, 2))}, r"weights_us has shape \(3, 2\)"),
+        ({"gate_sources": (0, 2)}, "gate_sources: must index the 2 neurons"),
+        ({"gate_types": (0, 1)}, "gate_types: must index the 1 synapse types"),
+        ({"gate_initial": (0.0, 1.5)}, r"gate_initial\[1\] = 1.5"),
+    ],
+)
+def test_bad_network_is_rejected(change, message):
+    arguments = {
+        "neurons": (ADAPTIVE, ADAPTIVE),
+        "synapse_types": (SynapseType(0.0, 5.0, 0.2),),
+        "gate_sources": (0, 1),
+        "gate_types": (0, 0),
+        "weights_us": np.ones((2, 2)),
+        **change,
+    }
+    with pytest.raises(ValueError, match=message):
+        Network(**arguments)
+
+
+def test_bad_synapse_type_is_rejected():
+    with pytest.raises(ValueError, match="tau_ms = 0.0"):
+        SynapseType(0.0, 0.0, 0.2)
+    with pytest.raises(ValueError, match="delta = 2.0"):
+        SynapseType(0.0, 5.0, 2.0)

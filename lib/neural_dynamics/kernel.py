@@ -16,40 +16,50 @@ import numba
 import numpy as np
 
 from . import checks
-from .params import Circuit
+from .params import Circuit, Network
 from .presets import Protocol
 
-# Columns of the neuron and gate parameter arrays passed to the compiled loop.
+# Columns of the neuron and synapse-type parameter arrays passed to the compiled loop.
 E_LEAK, R, TAU_M, THETA_0, THETA_SPIKE, TAU_THETA, V_0 = range(7)
-E_REV, TAU_S, DELTA, GBAR, S_0 = range(5)
+E_REV, TAU_S, DELTA = range(3)
 # Circuits advanced together, one step at a time (see _integrate).
 BLOCK = 64
 
 
 @numba.njit(cache=True)
-def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, traces, spikes):
-    """Advance a batch of circuits by the spec's exact exponential scheme.
+def _integrate(neuron_par, type_par, gate_src, gate_type, gate_init, weights, current, dt,
+               n_steps, traces, spikes):
+    """Advance a batch of networks by the spec's exact exponential scheme.
 
-    For each circuit b and step k -> k+1, with step-k values held over the step
-    (spec "Conventions"):
+    For each network b and step k -> k+1, with step-k values held over the step
+    (spec "Conventions"; a gate j of synapse type c(j) acts on neuron n with w_jn s_j):
 
-        g_eq = g_L + sum_j gbar_j s_j,  E_eq = (g_L E_L + sum_j gbar_j s_j E_j) / g_eq
+        g_eq = g_L + sum_j w_jn s_j,    E_eq = (g_L E_L + sum_j w_jn s_j E_c(j)) / g_eq
         V_inf = E_eq + I_k / g_eq,      tau = C / g_eq                (g_L = 1/R, C = tau_m/R)
         V     <- V_inf + (V - V_inf) exp(-dt/tau)
         theta <- theta_0 + (theta - theta_0) exp(-dt/tau_theta)
-        s_j   <- s_j exp(-dt/tau_j)
+        s_j   <- s_j exp(-dt/tau_c(j))
 
     then every neuron with V >= theta spikes at t_{k+1}: V <- E_L, theta <- theta_spike, and each
-    gate it drives gets s <- s + delta (1 - s).
+    gate it drives gets s <- s + delta_c (1 - s).
+
+    The sums are kept per synapse type and target, G_cn = sum_{j of type c} w_jn s_j: all gates
+    of a type decay with one time constant, so G_cn decays with it too and a spike of gate j adds
+    w_jn times the increment of s_j. This is exact (up to rounding) and costs O(types x neurons)
+    per step instead of O(gates x neurons).
 
     Parameters
     ----------
     neuron_par : float64 (B, N, 7)
         Columns E_LEAK, R, TAU_M, THETA_0, THETA_SPIKE, TAU_THETA, V_0.
-    gate_par : float64 (B, G, 5)
-        Columns E_REV, TAU_S, DELTA, GBAR, S_0.
-    gate_src, gate_tgt : int64 (G,)
-        Source and target neuron of each gate (shared by the batch).
+    type_par : float64 (B, C, 3)
+        Columns E_REV, TAU_S, DELTA of each synapse type.
+    gate_src, gate_type : int64 (G,)
+        Source neuron and synapse type of each gate (shared by the batch).
+    gate_init : float64 (B, G)
+        Gating variables at t = 0.
+    weights : float64 (B, G, N)
+        Maximal conductance of each gate onto each neuron, uS.
     current : float64 (B, N, 1 or n_steps)
         Input current I_k, nA; a last axis of length 1 is constant in time.
     dt : float
@@ -60,8 +70,8 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
         (v, theta, s) of shapes (B, N, n_steps + 1), (B, N, n_steps + 1), (B, G, n_steps + 1)
         to fill, or arrays with a zero first axis to record nothing.
     spikes : int64 (capacity, 3)
-        Filled with rows (circuit, neuron, step index k + 1), in time order within each
-        circuit, as long as there is room.
+        Filled with rows (network, neuron, step index k + 1), in time order within each
+        network, as long as there is room.
 
     Returns
     -------
@@ -71,23 +81,24 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
 
     Notes
     -----
-    Circuits never interact, so the order in which they are advanced does not change the
-    result: circuits are taken in blocks of ``BLOCK``, and within a block each time step is
-    applied to every member before the next step.
+    Networks never interact, so the order in which they are advanced does not change the
+    result: they are taken in blocks of ``BLOCK``, each step is applied to every member of a
+    block before the next step, with the block as the innermost loop so that the compiler
+    vectorises the updates across networks. State is stored (neuron or gate, member).
     """
     v_out, theta_out, s_out = traces
     record = v_out.shape[0] > 0
     n_batch, n_neurons = neuron_par.shape[0], neuron_par.shape[1]
-    n_gates = gate_par.shape[1]
+    n_types, n_gates = type_par.shape[1], gate_src.shape[0]
     varying = current.shape[2] > 1
     capacity = spikes.shape[0]
     n_spikes = 0
     gated = np.zeros(n_neurons, dtype=np.bool_)
-    for j in range(n_gates):
-        gated[gate_tgt[j]] = True
-    # Circuits are advanced in blocks: each step is applied to every member of a block before
-    # the next step, with the block as the innermost loop, so that the compiler vectorises
-    # the updates across circuits. State and constants are stored (neuron or gate, member).
+    for b in range(n_batch):
+        for j in range(n_gates):
+            for n in range(n_neurons):
+                if weights[b, j, n] != 0.0:
+                    gated[n] = True
     width = min(BLOCK, n_batch)
     v = np.empty((n_neurons, width))
     theta = np.empty((n_neurons, width))
@@ -101,7 +112,9 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
     theta_0 = np.empty((n_neurons, width))
     decay_theta = np.empty((n_neurons, width))
     s = np.empty((n_gates, width))
-    decay_s = np.empty((n_gates, width))
+    g_type = np.empty((n_types, n_neurons, width))
+    decay_type = np.empty((n_types, width))
+    e_type = np.empty((n_types, width))
     for b0 in range(0, n_batch, width):
         m = min(width, n_batch - b0)
         for n in range(n_neurons):
@@ -120,10 +133,18 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
                 v_inf_fixed[n, i] = (
                     g_leak_e[n, i] / g_leak[n, i] + current[b0 + i, n, 0] / g_leak[n, i]
                 )
-        for j in range(n_gates):
+        for c in range(n_types):
             for i in range(m):
-                s[j, i] = gate_par[b0 + i, j, S_0]
-                decay_s[j, i] = np.exp(-dt / gate_par[b0 + i, j, TAU_S])
+                decay_type[c, i] = np.exp(-dt / type_par[b0 + i, c, TAU_S])
+                e_type[c, i] = type_par[b0 + i, c, E_REV]
+                for n in range(n_neurons):
+                    g_type[c, n, i] = 0.0
+        for j in range(n_gates):
+            c = gate_type[j]
+            for i in range(m):
+                s[j, i] = gate_init[b0 + i, j]
+                for n in range(n_neurons):
+                    g_type[c, n, i] += weights[b0 + i, j, n] * s[j, i]
         if record:
             for i in range(m):
                 v_out[b0 + i, :, 0] = v[:, i]
@@ -131,21 +152,16 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
                 s_out[b0 + i, :, 0] = s[:, i]
         for k in range(n_steps):
             ik = k if varying else 0
-            # conductances and conductance-weighted reversal potentials from step-k gates
+            # exact relaxation of V and theta towards their targets, conductances at step k
             for n in range(n_neurons):
                 if gated[n]:
                     for i in range(m):
                         g_eq[n, i] = g_leak[n, i]
                         g_e[n, i] = g_leak_e[n, i]
-            for j in range(n_gates):
-                t = gate_tgt[j]
-                for i in range(m):
-                    g_j = gate_par[b0 + i, j, GBAR] * s[j, i]
-                    g_eq[t, i] += g_j
-                    g_e[t, i] += g_j * gate_par[b0 + i, j, E_REV]
-            # exact relaxation of V and theta towards their targets
-            for n in range(n_neurons):
-                if gated[n]:
+                    for c in range(n_types):
+                        for i in range(m):
+                            g_eq[n, i] += g_type[c, n, i]
+                            g_e[n, i] += g_type[c, n, i] * e_type[c, i]
                     for i in range(m):
                         v_inf = g_e[n, i] / g_eq[n, i] + current[b0 + i, n, ik] / g_eq[n, i]
                         decay = np.exp(-dt / (capacitance[n, i] / g_eq[n, i]))
@@ -162,8 +178,13 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
                 for i in range(m):
                     theta[n, i] = theta_0[n, i] + (theta[n, i] - theta_0[n, i]) * decay_theta[n, i]
             for j in range(n_gates):
+                c = gate_type[j]
                 for i in range(m):
-                    s[j, i] *= decay_s[j, i]
+                    s[j, i] *= decay_type[c, i]
+            for c in range(n_types):
+                for n in range(n_neurons):
+                    for i in range(m):
+                        g_type[c, n, i] *= decay_type[c, i]
             # spikes at t_{k+1}: reset, threshold jump, gate increments
             for n in range(n_neurons):
                 for i in range(m):
@@ -177,7 +198,11 @@ def _integrate(neuron_par, gate_par, gate_src, gate_tgt, current, dt, n_steps, t
                         theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
                         for j in range(n_gates):
                             if gate_src[j] == n:
-                                s[j, i] += gate_par[b0 + i, j, DELTA] * (1.0 - s[j, i])
+                                c = gate_type[j]
+                                step = type_par[b0 + i, c, DELTA] * (1.0 - s[j, i])
+                                s[j, i] += step
+                                for target in range(n_neurons):
+                                    g_type[c, target, i] += weights[b0 + i, j, target] * step
             if record:
                 for i in range(m):
                     v_out[b0 + i, :, k + 1] = v[:, i]
@@ -234,14 +259,18 @@ class SimulationResult:
         return [self.spike_times(b, neuron) for b in range(self.n_circuits)]
 
 
-def _as_batch(circuits) -> list[Circuit]:
-    batch = [circuits] if isinstance(circuits, Circuit) else list(circuits)
-    if not batch or not all(isinstance(c, Circuit) for c in batch):
-        raise ValueError("circuits: must be a Circuit or a non-empty sequence of Circuits")
+def _as_batch(circuits) -> list[Network]:
+    single = isinstance(circuits, (Circuit, Network))
+    batch = [circuits] if single else list(circuits)
+    if not batch or not all(isinstance(c, (Circuit, Network)) for c in batch):
+        raise ValueError(
+            "circuits: must be a Circuit or Network, or a non-empty sequence of them"
+        )
+    batch = [c.as_network() if isinstance(c, Circuit) else c for c in batch]
     if any(c.topology != batch[0].topology for c in batch):
         raise ValueError(
             "circuits: every circuit of a batch must have the same number of neurons and the "
-            "same gate sources and targets"
+            "same gate sources and targets (networks: the same gate sources and types)"
         )
     return batch
 
@@ -269,39 +298,43 @@ def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np
     return np.ascontiguousarray(np.broadcast_to(current, target))
 
 
-def _parameter_arrays(batch: Sequence[Circuit], n_batch: int):
+def _parameter_arrays(batch: Sequence[Network], n_batch: int):
     neuron_par = np.array(
         [
             [
                 (n.e_leak_mv, n.r_mohm, n.tau_m_ms, n.theta_0_mv, n.theta_spike_mv,
                  n.tau_theta_ms, n.initial_v_mv)
-                for n in c.neurons
+                for n in net.neurons
             ]
-            for c in batch
+            for net in batch
         ],
         dtype=float,
     )
-    n_gates = len(batch[0].gates)
-    gate_par = np.array(
-        [[(g.e_rev_mv, g.tau_ms, g.delta, g.gbar_us, g.s_0) for g in c.gates] for c in batch],
+    n_types, n_gates = len(batch[0].synapse_types), len(batch[0].gate_sources)
+    type_par = np.array(
+        [[(t.e_rev_mv, t.tau_ms, t.delta) for t in net.synapse_types] for net in batch],
         dtype=float,
-    ).reshape(len(batch), n_gates, 5)
+    ).reshape(len(batch), n_types, 3)
+    gate_init = np.array([net.gate_initial for net in batch], dtype=float).reshape(
+        len(batch), n_gates)
+    weights = np.stack([net.weights_us for net in batch]).astype(float)
     if len(batch) == 1 and n_batch > 1:
-        neuron_par = np.repeat(neuron_par, n_batch, axis=0)
-        gate_par = np.repeat(gate_par, n_batch, axis=0)
-    src = np.array([g.source for g in batch[0].gates], dtype=np.int64)
-    tgt = np.array([g.target for g in batch[0].gates], dtype=np.int64)
-    return neuron_par, gate_par, src, tgt
+        neuron_par, type_par, gate_init, weights = (
+            np.repeat(a, n_batch, axis=0) for a in (neuron_par, type_par, gate_init, weights))
+    sources = np.array(batch[0].gate_sources, dtype=np.int64)
+    types = np.array(batch[0].gate_types, dtype=np.int64)
+    return neuron_par, type_par, sources, types, gate_init, np.ascontiguousarray(weights)
 
 
 def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> SimulationResult:
-    """Simulate a batch of independent integrate-and-fire circuits.
+    """Simulate a batch of independent integrate-and-fire circuits or networks.
 
     Parameters
     ----------
-    circuits : Circuit or sequence of Circuit
+    circuits : Circuit, Network, or a sequence of them
         One circuit (shared by every member of the batch) or one per batch member; all with
-        the same topology (neurons and gate sources/targets).
+        the same topology (neurons and gate sources/targets, or for networks gate sources and
+        synapse types). Weights and parameters may differ between members.
     current_na : float or array_like
         Injected current, nA. A number; shape (circuits, neurons) for constant currents; or
         (circuits, neurons, N) sampled at the step times ``protocol.step_times_ms``. Axes of
@@ -339,8 +372,8 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
         raise ValueError(
             f"circuits: {len(batch)} circuits cannot be matched to a current for {n_batch}"
         )
-    neuron_par, gate_par, src, tgt = _parameter_arrays(batch, n_batch)
-    n_gates = len(src)
+    neuron_par, type_par, sources, types, gate_init, weights = _parameter_arrays(batch, n_batch)
+    n_gates = len(sources)
     shape = (n_batch, n_neurons, n_steps + 1) if record else (0, 0, 0)
     traces = (np.empty(shape), np.empty(shape), np.empty(
         (n_batch, n_gates, n_steps + 1) if record else (0, 0, 0)))
@@ -349,7 +382,8 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     while True:
         spikes = np.empty((capacity, 3), dtype=np.int64)
         n_spikes = _integrate(
-            neuron_par, gate_par, src, tgt, current, protocol.dt_ms, n_steps, traces, spikes
+            neuron_par, type_par, sources, types, gate_init, weights, current, protocol.dt_ms,
+            n_steps, traces, spikes,
         )
         if n_spikes <= capacity:
             break

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import checks
 
 
@@ -181,3 +183,115 @@ class Circuit:
     def topology(self) -> tuple:
         """Number of neurons and (source, target) of each gate: what a batch must share."""
         return len(self.neurons), tuple((g.source, g.target) for g in self.gates)
+
+    def as_network(self) -> Network:
+        """The same circuit as a ``Network``: one synapse type per gate, one target per gate."""
+        weights = np.zeros((len(self.gates), len(self.neurons)))
+        for j, gate in enumerate(self.gates):
+            weights[j, gate.target] = gate.gbar_us
+        return Network(
+            self.neurons,
+            tuple(SynapseType(g.e_rev_mv, g.tau_ms, g.delta) for g in self.gates),
+            tuple(g.source for g in self.gates),
+            tuple(range(len(self.gates))),
+            weights,
+            tuple(g.s_0 for g in self.gates),
+        )
+
+
+@dataclass(frozen=True)
+class SynapseType:
+    """A kind of spike-triggered conductance shared by many gates (e.g. excitatory, inhibitory).
+
+    Parameters
+    ----------
+    e_rev_mv : float
+        Reversal potential, mV.
+    tau_ms : float
+        Decay time constant of the gating variables of this type, ms (> 0).
+    delta : float
+        Increment per presynaptic spike, s <- s + delta (1 - s), in [0, 1].
+    """
+
+    e_rev_mv: float
+    tau_ms: float
+    delta: float
+
+    def __post_init__(self):
+        checks.finite("e_rev_mv", self.e_rev_mv)
+        checks.positive("tau_ms", self.tau_ms)
+        checks.in_closed_range("delta", self.delta, 0.0, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Neurons coupled through typed gates and a weight matrix.
+
+    Gate j is driven by the spikes of neuron ``gate_sources[j]``, has the kinetics and reversal
+    potential of ``synapse_types[gate_types[j]]``, and opens a conductance
+    ``weights_us[j, n] * s_j`` on every neuron n. One gate per presynaptic neuron and synapse type
+    makes a recurrent network; a ``Circuit`` is the special case of one target per gate.
+
+    Parameters
+    ----------
+    neurons : tuple of Neuron
+    synapse_types : tuple of SynapseType
+    gate_sources, gate_types : sequence of int, (G,)
+        Source neuron and synapse type of each gate.
+    weights_us : array_like, (G, N)
+        Maximal conductance of each gate onto each neuron, uS (>= 0).
+    gate_initial : sequence of float, (G,), or None
+        Values of the gating variables at t = 0, each in [0, 1]; ``None`` means all 0.
+    """
+
+    neurons: tuple[Neuron, ...]
+    synapse_types: tuple[SynapseType, ...]
+    gate_sources: tuple[int, ...]
+    gate_types: tuple[int, ...]
+    weights_us: np.ndarray
+    gate_initial: tuple[float, ...] | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "neurons", tuple(self.neurons))
+        object.__setattr__(self, "synapse_types", tuple(self.synapse_types))
+        n_neurons = len(self.neurons)
+        if not n_neurons or not all(isinstance(n, Neuron) for n in self.neurons):
+            raise ValueError("neurons: a network needs at least one Neuron, and only Neurons")
+        if not all(isinstance(t, SynapseType) for t in self.synapse_types):
+            raise ValueError("synapse_types: must be SynapseType objects")
+        sources = np.asarray(self.gate_sources, dtype=np.int64).reshape(-1)
+        types = np.asarray(self.gate_types, dtype=np.int64).reshape(-1)
+        if sources.shape != types.shape:
+            raise ValueError("gate_sources and gate_types: must have one entry per gate")
+        if sources.size and (sources.min() < 0 or sources.max() >= n_neurons):
+            raise ValueError(f"gate_sources: must index the {n_neurons} neurons")
+        if types.size and (types.min() < 0 or types.max() >= len(self.synapse_types)):
+            raise ValueError(f"gate_types: must index the {len(self.synapse_types)} synapse types")
+        weights = checks.finite_array("weights_us", self.weights_us)
+        if weights.shape != (sources.size, n_neurons):
+            raise ValueError(
+                f"weights_us has shape {weights.shape}: must be (gates, neurons) = "
+                f"({sources.size}, {n_neurons})"
+            )
+        if np.any(weights < 0):
+            raise ValueError("weights_us: conductances must be >= 0")
+        object.__setattr__(self, "gate_sources", tuple(int(i) for i in sources))
+        object.__setattr__(self, "gate_types", tuple(int(i) for i in types))
+        weights.setflags(write=False)
+        object.__setattr__(self, "weights_us", weights)
+        initial = np.zeros(sources.size) if self.gate_initial is None else self.gate_initial
+        initial = checks.each("gate_initial", initial, checks.in_closed_range, 0.0, 1.0) if len(
+            initial) else np.zeros(0)
+        if initial.size != sources.size:
+            raise ValueError("gate_initial: must have one value per gate")
+        object.__setattr__(self, "gate_initial", tuple(float(x) for x in initial))
+
+    @property
+    def topology(self) -> tuple:
+        """Neurons, synapse types and gate sources/types: what a batch must share."""
+        return len(self.neurons), len(self.synapse_types), self.gate_sources, self.gate_types
+
+    def with_weights(self, weights_us) -> Network:
+        """The same network with another weight matrix (e.g. a scaled coupling)."""
+        return Network(self.neurons, self.synapse_types, self.gate_sources, self.gate_types,
+                       weights_us, self.gate_initial)

@@ -258,6 +258,33 @@ class SimulationResult:
         """Spike times of one neuron in every circuit of the batch, ms."""
         return [self.spike_times(b, neuron) for b in range(self.n_circuits)]
 
+    def circuit_trains(self, circuit: int = 0) -> list[np.ndarray]:
+        """Spike times of every neuron of one circuit, ms."""
+        return [self.spike_times(circuit, n) for n in range(self.n_neurons)]
+
+    @classmethod
+    def concatenate(cls, parts) -> SimulationResult:
+        """One result from the results of consecutive parts of a batch (same protocol)."""
+        parts = list(parts)
+        first = parts[0]
+        offsets = [np.asarray(first.offsets)]
+        for part in parts[1:]:
+            offsets.append(part.offsets[1:] + offsets[-1][-1])
+        recorded = first.v_mv is not None
+
+        def join(name):
+            return np.concatenate([getattr(p, name) for p in parts]) if recorded else None
+
+        return cls(
+            protocol=first.protocol,
+            n_neurons=first.n_neurons,
+            spike_steps=np.concatenate([p.spike_steps for p in parts]),
+            offsets=np.concatenate(offsets),
+            v_mv=join("v_mv"),
+            theta_mv=join("theta_mv"),
+            s=join("s"),
+        )
+
 
 def _as_batch(circuits) -> list[Network]:
     single = isinstance(circuits, (Circuit, Network))

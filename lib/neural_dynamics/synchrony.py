@@ -1,0 +1,269 @@
+"""Synchrony measures between spike trains and across a population (pure functions, times in ms).
+
+The original analysis's measures (nearest-spike lag, coincidence fraction, membrane correlation)
+and chance-corrected ones: the spike time tiling coefficient (Cutts & Eglen 2014), a coincidence
+count against interval-jitter surrogates (Amarasingham et al. 2012), phase locking, and the
+population synchrony index chi (Golomb & Rinzel 1993).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import NamedTuple
+
+import numpy as np
+from scipy import signal
+
+from . import checks
+
+
+def nearest_spike_lags_ms(times_1_ms, times_2_ms) -> np.ndarray:
+    """Signed lag t2 - t1 from each spike of train 1 to the nearest spike of train 2, ms.
+
+    Ties (two spikes of train 2 equally near) go to the earlier one. Empty if either train is.
+    Positive lags mean that train 1 leads.
+    """
+    t1 = checks.sorted_times("times_1_ms", times_1_ms)
+    t2 = checks.sorted_times("times_2_ms", times_2_ms)
+    if t1.size == 0 or t2.size == 0:
+        return np.empty(0)
+    after = np.clip(np.searchsorted(t2, t1), 1, t2.size - 1) if t2.size > 1 else np.zeros(
+        t1.size, dtype=int)
+    before = np.maximum(after - 1, 0)
+    lag_before, lag_after = t2[before] - t1, t2[after] - t1
+    return np.where(np.abs(lag_after) < np.abs(lag_before), lag_after, lag_before)
+
+
+class LagSummary(NamedTuple):
+    """Nearest-spike statistics of train 1 relative to train 2."""
+
+    coincidence_fraction: float  # fraction of train-1 spikes with |lag| <= window
+    mean_abs_lag_ms: float
+    mean_signed_lag_ms: float
+    n_spikes: int  # spikes of train 1: the fraction moves in steps of 1 / n_spikes
+
+
+def lag_summary(times_1_ms, times_2_ms, window_ms: float = 2.0) -> LagSummary:
+    """Coincidence fraction and mean nearest-spike lags (the original analysis's measures).
+
+    With no spike in train 1 every statistic is NaN; with spikes in train 1 but none in train 2
+    the coincidence fraction is 0 and the lags NaN.
+    """
+    window = checks.positive("window_ms", window_ms)
+    lags = nearest_spike_lags_ms(times_1_ms, times_2_ms)
+    n_spikes = int(np.asarray(times_1_ms).size)
+    if n_spikes == 0:
+        return LagSummary(math.nan, math.nan, math.nan, 0)
+    if lags.size == 0:
+        return LagSummary(0.0, math.nan, math.nan, n_spikes)
+    return LagSummary(
+        float(np.mean(np.abs(lags) <= window)),
+        float(np.mean(np.abs(lags))),
+        float(np.mean(lags)),
+        n_spikes,
+    )
+
+
+def membrane_correlation(v_1_mv, v_2_mv) -> float:
+    """Pearson correlation of two membrane-potential traces (NaN if either is constant)."""
+    v1 = checks.finite_array("v_1_mv", v_1_mv)
+    v2 = checks.finite_array("v_2_mv", v_2_mv)
+    if v1.shape != v2.shape or v1.ndim != 1 or v1.size < 2:
+        raise ValueError(f"v_1_mv {v1.shape} and v_2_mv {v2.shape}: need two equal 1-D traces")
+    if np.ptp(v1) == 0 or np.ptp(v2) == 0:
+        return math.nan
+    return float(np.corrcoef(v1, v2)[0, 1])
+
+
+def _tiled_fraction(times, dt, t_start, t_stop):
+    """Fraction of [t_start, t_stop] within +-dt of a spike (union of tiles)."""
+    covered = np.minimum(np.diff(times), 2 * dt).sum()
+    covered += min(times[0] - t_start, dt) + min(t_stop - times[-1], dt)
+    return covered / (t_stop - t_start)
+
+
+def _fraction_near(times, others, dt):
+    """Fraction of ``times`` within +-dt of some spike of ``others``."""
+    lags = nearest_spike_lags_ms(times, others)
+    return float(np.mean(np.abs(lags) <= dt))
+
+
+def sttc(times_1_ms, times_2_ms, dt_ms: float, t_start_ms: float, t_stop_ms: float) -> float:
+    """Spike time tiling coefficient of two trains (Cutts & Eglen 2014).
+
+    STTC = 1/2 [(P_A - T_B) / (1 - P_A T_B) + (P_B - T_A) / (1 - P_B T_A)], with T_A the
+    fraction of the recording within +-dt of a spike of A and P_A the fraction of A's spikes
+    within +-dt of a spike of B. 1 for identical trains, near 0 for independent ones whatever
+    their rates, -1 for trains that avoid each other. NaN if a train is empty. A term whose
+    denominator vanishes (every spike tiled, all time tiled) is set to 1, as elephant does.
+
+    Parameters
+    ----------
+    times_1_ms, times_2_ms : array_like
+        Sorted spike times within [t_start_ms, t_stop_ms].
+    dt_ms : float
+        Coincidence window, ms (> 0).
+    t_start_ms, t_stop_ms : float
+        The recording, ms.
+    """
+    t1 = checks.sorted_times("times_1_ms", times_1_ms)
+    t2 = checks.sorted_times("times_2_ms", times_2_ms)
+    dt = checks.positive("dt_ms", dt_ms)
+    start = checks.finite("t_start_ms", t_start_ms)
+    stop = checks.greater_than("t_stop_ms", t_stop_ms, "t_start_ms", start)
+    if t1.size == 0 or t2.size == 0:
+        return math.nan
+    if t1[0] < start or t2[0] < start or t1[-1] > stop or t2[-1] > stop:
+        raise ValueError("times_1_ms, times_2_ms: spikes must lie within [t_start_ms, t_stop_ms]")
+    t_a, t_b = _tiled_fraction(t1, dt, start, stop), _tiled_fraction(t2, dt, start, stop)
+    p_a, p_b = _fraction_near(t1, t2, dt), _fraction_near(t2, t1, dt)
+
+    def term(p, t):
+        return 1.0 if p * t == 1 else (p - t) / (1 - p * t)
+
+    return 0.5 * term(p_a, t_b) + 0.5 * term(p_b, t_a)
+
+
+def coincidence_count(times_1_ms, times_2_ms, window_ms: float) -> int:
+    """Number of spike pairs (one from each train) at most ``window_ms`` apart."""
+    t1 = checks.sorted_times("times_1_ms", times_1_ms)
+    t2 = checks.sorted_times("times_2_ms", times_2_ms)
+    window = checks.positive("window_ms", window_ms)
+    upper = np.searchsorted(t2, t1 + window, side="right")
+    lower = np.searchsorted(t2, t1 - window, side="left")
+    return int(np.sum(upper - lower))
+
+
+def interval_jitter(times_ms, jitter_ms: float, rng: np.random.Generator) -> np.ndarray:
+    """Interval-jitter surrogate: each spike redrawn uniformly within its own jitter window.
+
+    Time is cut into windows [k J, (k + 1) J); every spike keeps its window and gets a uniform
+    random position in it (Amarasingham et al. 2012). This preserves the spike count of every
+    window — the train's slow rate modulations — and destroys timing finer than J.
+    """
+    times = checks.sorted_times("times_ms", times_ms)
+    jitter = checks.positive("jitter_ms", jitter_ms)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    windows = np.floor(times / jitter)
+    return np.sort((windows + rng.random(times.size)) * jitter)
+
+
+class JitterTest(NamedTuple):
+    """Observed coincidences against their distribution under interval jitter."""
+
+    observed: int
+    surrogate_mean: float
+    surrogate_sd: float
+    excess: float  # observed / surrogate mean - 1 (NaN when the mean is 0)
+    p_value: float  # (1 + #surrogates >= observed) / (1 + n): one-sided, never 0
+
+
+def jitter_test(times_1_ms, times_2_ms, window_ms: float, jitter_ms: float,
+                n_surrogates: int, rng: np.random.Generator) -> JitterTest:
+    """Coincidence count of two trains against interval-jitter surrogates of train 2.
+
+    A synchrony beyond chance at the jitter scale shows as a small p-value and a positive excess
+    (Amarasingham et al. 2012); co-modulation slower than ``jitter_ms`` is kept in every
+    surrogate and so does not count.
+    """
+    if not isinstance(n_surrogates, int) or n_surrogates < 1:
+        raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
+    observed = coincidence_count(times_1_ms, times_2_ms, window_ms)
+    counts = np.array([
+        coincidence_count(times_1_ms, interval_jitter(times_2_ms, jitter_ms, rng), window_ms)
+        for _ in range(n_surrogates)
+    ])
+    mean = float(counts.mean())
+    return JitterTest(
+        observed,
+        mean,
+        float(counts.std(ddof=1)) if n_surrogates > 1 else 0.0,
+        observed / mean - 1.0 if mean > 0 else math.nan,
+        float((1 + np.sum(counts >= observed)) / (1 + n_surrogates)),
+    )
+
+
+class Locking(NamedTuple):
+    """Firing-rate ratio of two neurons and the nearest simple p:q pattern."""
+
+    rate_ratio: float  # rate of neuron 2 / rate of neuron 1
+    p: int  # spikes of neuron 2 ...
+    q: int  # ... per q spikes of neuron 1
+
+
+def locking_ratio(times_1_ms, times_2_ms, max_denominator: int = 6) -> Locking:
+    """Rate ratio from the mean inter-spike intervals, and the nearest p:q with q <= max.
+
+    For two periodic neurons locked p:q, neuron 2 fires p spikes for every q of neuron 1 and the
+    ratio of their mean intervals is exactly q/p; the p:q label is the closest fraction with a
+    small denominator, so it is only meaningful together with a check that the ratio is close.
+    NaN ratio (and 0:0) when either train has fewer than two spikes.
+    """
+    if not isinstance(max_denominator, int) or max_denominator < 1:
+        raise ValueError(f"max_denominator = {max_denominator!r}: must be an int >= 1")
+    isi_1 = np.diff(checks.sorted_times("times_1_ms", times_1_ms))
+    isi_2 = np.diff(checks.sorted_times("times_2_ms", times_2_ms))
+    if isi_1.size == 0 or isi_2.size == 0:
+        return Locking(math.nan, 0, 0)
+    ratio = float(isi_1.mean() / isi_2.mean())
+    fraction = Fraction(ratio).limit_denominator(max_denominator)
+    return Locking(ratio, fraction.numerator, fraction.denominator)
+
+
+def synchrony_chi(v_mv) -> float:
+    """Population synchrony index chi of Golomb & Rinzel (1993).
+
+    chi^2 = Var_t(mean_i V_i) / mean_i Var_t(V_i) for traces ``v_mv`` of shape
+    (neurons, samples): 1 for identical traces, about 1/sqrt(N) for N independent ones.
+    """
+    v = checks.finite_array("v_mv", v_mv)
+    if v.ndim != 2 or v.shape[0] < 2 or v.shape[1] < 2:
+        raise ValueError(f"v_mv has shape {v.shape}: must be (neurons >= 2, samples >= 2)")
+    individual = v.var(axis=1).mean()
+    if individual == 0:
+        return math.nan
+    return float(np.sqrt(v.mean(axis=0).var() / individual))
+
+
+def population_rate_hz(spike_trains_ms, duration_ms: float, bin_ms: float) -> np.ndarray:
+    """Population rate: spikes of all trains per bin, divided by neurons and bin width, Hz.
+
+    Bins [k b, (k + 1) b) for k = 0 .. floor(T / b) - 1.
+    """
+    duration = checks.positive("duration_ms", duration_ms)
+    width = checks.positive("bin_ms", bin_ms)
+    trains = list(spike_trains_ms)
+    if not trains:
+        raise ValueError("spike_trains_ms: need at least one train")
+    n_bins = int(duration // width)
+    edges = np.arange(n_bins + 1) * width
+    counts = sum(np.histogram(np.asarray(t, dtype=float), edges)[0] for t in trains)
+    return counts / len(trains) / (width / 1000.0)
+
+
+class Spectrum(NamedTuple):
+    """One-sided power spectral density."""
+
+    frequencies_hz: np.ndarray
+    power: np.ndarray
+
+
+def welch_spectrum(x, sampling_hz: float, segment_s: float) -> Spectrum:
+    """Welch PSD of a signal (Hann window, half-overlapping segments, mean removed per segment).
+
+    Thin wrapper of ``scipy.signal.welch``; the unit of ``power`` is the signal's unit squared
+    per Hz.
+    """
+    values = checks.finite_array("x", x)
+    fs = checks.positive("sampling_hz", sampling_hz)
+    segment = checks.positive("segment_s", segment_s)
+    nperseg = int(round(segment * fs))
+    if values.ndim != 1 or nperseg < 2 or nperseg > values.size:
+        raise ValueError(
+            f"segment_s = {segment}: must give between 2 and {values.size} samples per segment"
+        )
+    f, p = signal.welch(values, fs=fs, window="hann", nperseg=nperseg,
+                        noverlap=nperseg // 2, detrend="constant", scaling="density")
+    return Spectrum(f, p)

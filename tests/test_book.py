@@ -53,7 +53,7 @@ def built_html(tmp_path_factory) -> Path:
 
 
 def test_every_chapter_page_is_built(built_html):
-    pages = ["intro", "excitability", "adaptation", "bibliography"]
+    pages = ["intro", "excitability", "adaptation", "synchrony", "bibliography"]
     for page in [f"book/{name}.html" for name in pages]:
         assert (built_html / page).is_file(), page
 
@@ -73,6 +73,14 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
         r"At 4\.0 nA, dynamic threshold lowers steady-state rate by 17\.20 Hz \(24\.3%\), "
         r"while slow adaptation lowers it by 33\.49 Hz \(75\.4%\)", effects[1]
     )
+    synchrony = next(r for r in rows if r[0] == "Coupled-neuron synchrony")
+    assert re.fullmatch(
+        r"Coincidence fraction increases from 0\.286 to 0\.571 as excitatory coupling is "
+        r"strengthened to ratio 3\.0", synchrony[1]
+    )
+    assert [r[0] for r in rows] == [
+        "Single-neuron excitability", "Threshold and adaptation effects",
+        "Coupled-neuron synchrony"]
 
 
 def test_figures_are_numbered_and_math_is_served_locally(built_html):

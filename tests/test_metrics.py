@@ -94,3 +94,12 @@ def test_exponential_fit_recovers_a_known_approach():
     assert fit.rms_residual < 1e-6
     with pytest.raises(ValueError, match="length >= 4"):
         metrics.fit_exponential_approach([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+
+
+def test_mean_confidence_interval():
+    ci = metrics.mean_confidence_interval([1.0, 2.0, 3.0, 4.0])
+    # t(0.975, 3) = 3.182446..., s.d. = 1.290994..., n = 4
+    assert ci.mean == 2.5
+    assert ci.high - ci.mean == pytest.approx(3.182446305284263 * 1.2909944487358056 / 2)
+    assert metrics.mean_confidence_interval([np.nan, 2.0]) == (2.0, 2.0, 2.0)
+    assert all(math.isnan(x) for x in metrics.mean_confidence_interval([]))

@@ -6,6 +6,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy import stats
 from scipy.optimize import curve_fit
 
 from . import checks
@@ -184,3 +185,28 @@ def grid_rheobase_na(currents_na, rates_hz) -> float:
         raise ValueError("currents_na: must be strictly increasing")
     firing = np.flatnonzero(rates > 0)
     return float(currents[firing[0]]) if firing.size else math.nan
+
+
+class MeanCI(NamedTuple):
+    """A mean and its two-sided confidence interval."""
+
+    mean: float
+    low: float
+    high: float
+
+
+def mean_confidence_interval(values, level: float = 0.95) -> MeanCI:
+    """Mean of independent samples (e.g. across seeds) with a Student-t confidence interval.
+
+    NaN samples are dropped; with fewer than two left the interval is (mean, mean) or NaN.
+    """
+    level = checks.in_closed_range("level", level, 0.0, 1.0)
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return MeanCI(math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if x.size < 2:
+        return MeanCI(mean, mean, mean)
+    half = stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
+    return MeanCI(mean, mean - float(half), mean + float(half))

@@ -58,3 +58,30 @@ def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
         gate_types=tuple(0 if e else 1 for e in exc),
         weights_us=weights,
     )
+
+
+def coupled_pair(neuron: Neuron, ratio_12: float, ratio_21: float, e_12_mv: float,
+                 e_21_mv: float, tau_syn_ms: float, delta_syn: float):
+    """Two copies of ``neuron`` coupled by one synapse each way (the original synchrony motif).
+
+    Gate 1 -> 2 has reversal ``e_12_mv`` and maximal conductance ratio_12 / R; gate 2 -> 1 has
+    ``e_21_mv`` and ratio_21 / R; both decay with ``tau_syn_ms`` and increment by ``delta_syn``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``ratio_12``, ``ratio_21``, ``tau_syn_ms`` or ``delta_syn`` when out of range.
+    """
+    from .params import Circuit, Gate
+
+    r12 = checks.non_negative("ratio_12", ratio_12)
+    r21 = checks.non_negative("ratio_21", ratio_21)
+    tau = checks.positive("tau_syn_ms", tau_syn_ms)
+    delta = checks.in_closed_range("delta_syn", delta_syn, 0.0, 1.0)
+    e12 = checks.finite("e_12_mv", e_12_mv)
+    e21 = checks.finite("e_21_mv", e_21_mv)
+    return Circuit(
+        (neuron, neuron),
+        (Gate(0, 1, e12, tau, delta, r12 / neuron.r_mohm),
+         Gate(1, 0, e21, tau, delta, r21 / neuron.r_mohm)),
+    )

@@ -1,6 +1,6 @@
 """The book's named neurons and protocols, with the values of the original analyses.
 
-Source: the book's model specification (``spec/models.md``), chapters 1 and 2. The chapters'
+Source: the book's model specification (``spec/models.md``), chapters 1-3. The chapters'
 papermill ``parameters`` cells default to these same values; the chapters' tests
 (``tests/test_<chapter>_chapter.py``) check that they agree.
 """
@@ -99,3 +99,23 @@ ADAPTIVE_CIRCUIT = Circuit((ADAPTIVE_NEURON,), (ADAPTATION_GATE,))
 
 #: Chapter 2 protocol: dt = 0.05 ms, T = 800 ms, transient 100 ms.
 ADAPTATION_PROTOCOL = Protocol(dt_ms=0.05, duration_ms=800.0, transient_ms=100.0)
+
+#: Chapter 3 neuron: as chapter 2's, with a faster threshold relaxation (tau_theta = 5 ms).
+SYNCHRONY_NEURON = Neuron(
+    e_leak_mv=-65.0,
+    r_mohm=10.0,
+    tau_m_ms=30.0,
+    theta_0_mv=-55.0,
+    theta_spike_mv=50.0,
+    tau_theta_ms=5.0,
+)
+
+#: Chapter 3 pair: 1 -> 2 excitatory (E = 0 mV), 2 -> 1 inhibitory (E = -70 mV), tau = 10 ms,
+#: delta = 0.2, R gbar = 2 each way.
+SYNCHRONY_PAIR = Circuit(
+    (SYNCHRONY_NEURON, SYNCHRONY_NEURON),
+    (Gate(0, 1, 0.0, 10.0, 0.2, 0.2), Gate(1, 0, -70.0, 10.0, 0.2, 0.2)),
+)
+
+#: Chapter 3 protocol: dt = 0.01 ms, T = 150 ms, transient 50 ms; both neurons at 2.5 nA.
+SYNCHRONY_PROTOCOL = Protocol(dt_ms=0.01, duration_ms=150.0, transient_ms=50.0)

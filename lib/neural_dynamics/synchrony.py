@@ -267,3 +267,77 @@ def welch_spectrum(x, sampling_hz: float, segment_s: float) -> Spectrum:
     f, p = signal.welch(values, fs=fs, window="hann", nperseg=nperseg,
                         noverlap=nperseg // 2, detrend="constant", scaling="density")
     return Spectrum(f, p)
+
+
+def stroboscopic_phases(times_1_ms, times_2_ms) -> np.ndarray:
+    """Phase of neuron 2's cycle at each spike of neuron 1, in [0, 1).
+
+    For a spike of neuron 1 at t between spikes of neuron 2 at a < t <= b, the phase is
+    (t - a) / (b - a). Spikes of neuron 1 before the second or after the last spike of neuron 2
+    have no phase and are left out. A p:q locked pair gives a sequence of phases that repeats
+    every q spikes of neuron 1; an unlocked (quasi-periodic) pair gives phases that drift and
+    never repeat (Pikovsky, Rosenblum & Kurths 2001, ch. 7).
+    """
+    t1 = checks.sorted_times("times_1_ms", times_1_ms)
+    t2 = checks.sorted_times("times_2_ms", times_2_ms)
+    if t2.size < 2:
+        return np.empty(0)
+    index = np.searchsorted(t2, t1, side="left")
+    inside = (index >= 1) & (index < t2.size)
+    a, b = t2[index[inside] - 1], t2[index[inside]]
+    return (t1[inside] - a) / (b - a)
+
+
+def locking_order(phases, max_order: int = 6, tolerance: float = 0.02) -> int:
+    """Smallest q <= ``max_order`` such that the phase sequence repeats every q entries.
+
+    Repeating means every circular difference |phi_{k+q} - phi_k| is below ``tolerance``;
+    0 when no such q exists (not locked at low order) or there are too few phases (fewer than
+    3 q). With the rate ratio, q gives the locking pattern p:q.
+    """
+    phi = checks.finite_array("phases", phases)
+    if not isinstance(max_order, int) or max_order < 1:
+        raise ValueError(f"max_order = {max_order!r}: must be an int >= 1")
+    tol = checks.positive("tolerance", tolerance)
+    for q in range(1, max_order + 1):
+        if phi.size < 3 * q:
+            return 0
+        step = np.abs(phi[q:] - phi[:-q])
+        if np.all(np.minimum(step, 1.0 - step) < tol):
+            return q
+    return 0
+
+
+class Rhythm(NamedTuple):
+    """The dominant period of a signal from its autocorrelation."""
+
+    frequency_hz: float  # 1 / lag of the autocorrelation's first peak (NaN without a peak)
+    strength: float  # autocorrelation at that lag: ~0 for noise, near 1 for a clean rhythm
+
+
+def rhythm(x, bin_ms: float, min_hz: float = 5.0, max_hz: float = 200.0) -> Rhythm:
+    """Frequency and strength of the dominant rhythm of a binned signal (e.g. a population rate).
+
+    The autocorrelation of the centred signal (normalised to 1 at lag 0, not corrected for the
+    shrinking overlap, so later periods weigh less) is searched for its highest value at lags
+    after its first zero crossing and within [1/max_hz, 1/min_hz]. Unlike the largest spectral
+    peak, this picks the fundamental period of a spiky rhythm rather than one of its harmonics.
+    """
+    values = checks.finite_array("x", x)
+    width = checks.positive("bin_ms", bin_ms)
+    low = checks.positive("min_hz", min_hz)
+    high = checks.greater_than("max_hz", max_hz, "min_hz", low)
+    centred = values - values.mean()
+    if values.ndim != 1 or not np.any(centred):
+        return Rhythm(math.nan, math.nan)
+    spectrum = np.fft.rfft(centred, 2 * centred.size)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum))[: centred.size]
+    acf = acf / acf[0]
+    first_lag = max(1, int(np.ceil(1000.0 / high / width)))
+    last_lag = min(acf.size - 2, int(1000.0 / low / width))
+    negative = np.flatnonzero(acf[1:] < 0)
+    start = max(first_lag, int(negative[0]) + 1 if negative.size else acf.size)
+    if start > last_lag:
+        return Rhythm(math.nan, math.nan)
+    lag = start + int(np.argmax(acf[start:last_lag + 1]))
+    return Rhythm(1000.0 / (lag * width), float(acf[lag]))

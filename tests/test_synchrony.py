@@ -1,0 +1,141 @@
+"""Synchrony measures on hand-made spike trains with known answers."""
+
+import math
+
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+from elephant.spike_train_correlation import spike_time_tiling_coefficient
+
+from neural_dynamics import synchrony
+
+TRAIN = np.array([10.0, 25.0, 40.0, 61.0, 80.0])
+
+
+def poisson(rng, rate_hz, duration_ms):
+    n = rng.poisson(rate_hz * duration_ms / 1000.0)
+    return np.sort(rng.uniform(0.0, duration_ms, n))
+
+
+def test_nearest_lags_and_ties():
+    np.testing.assert_allclose(synchrony.nearest_spike_lags_ms([1.0, 5.0, 9.0], [2.0, 8.0]),
+                               [1.0, -3.0, -1.0])  # 5.0 is 3 ms from both: the earlier wins
+    assert synchrony.nearest_spike_lags_ms([], [1.0]).size == 0
+    np.testing.assert_allclose(synchrony.nearest_spike_lags_ms([1.0, 20.0], [4.0]), [3.0, -16.0])
+
+
+def test_identical_and_shifted_trains():
+    same = synchrony.lag_summary(TRAIN, TRAIN, 2.0)
+    assert same == (1.0, 0.0, 0.0, 5)
+    shifted = synchrony.lag_summary(TRAIN, TRAIN + 1.5, 2.0)
+    assert shifted.coincidence_fraction == 1.0
+    assert shifted.mean_signed_lag_ms == pytest.approx(1.5)
+    assert synchrony.lag_summary(TRAIN, TRAIN + 3.0, 2.0).coincidence_fraction == 0.0
+    empty = synchrony.lag_summary([], TRAIN, 2.0)
+    assert math.isnan(empty.coincidence_fraction) and empty.n_spikes == 0
+    assert synchrony.lag_summary(TRAIN, [], 2.0).coincidence_fraction == 0.0
+
+
+def test_sttc_limits():
+    assert synchrony.sttc(TRAIN, TRAIN, 2.0, 0.0, 100.0) == pytest.approx(1.0)
+    assert math.isnan(synchrony.sttc([], TRAIN, 2.0, 0.0, 100.0))
+    rng = np.random.default_rng(3)
+    values = [synchrony.sttc(poisson(rng, 20, 20000), poisson(rng, 50, 20000), 5.0, 0.0, 20000.0)
+              for _ in range(20)]
+    assert abs(np.mean(values)) < 0.02  # independent trains: 0 whatever the rates
+    # a time shift of both trains and the recording changes nothing
+    a, b = TRAIN, TRAIN[::2] + 1.0
+    assert synchrony.sttc(a + 500, b + 500, 2.0, 500.0, 600.0) == pytest.approx(
+        synchrony.sttc(a, b, 2.0, 0.0, 100.0))
+
+
+def test_sttc_agrees_with_elephant():
+    """Random trains on a 0.1 ms grid with a window of 2.05 ms, so that no lag sits at the window
+    edge where elephant's relative tolerance (np.isclose) could count it differently."""
+    rng = np.random.default_rng(11)
+    for _ in range(25):
+        trains = [np.unique(np.round(poisson(rng, rate, 1000.0), 1)) for rate in (20, 60)]
+        if min(t.size for t in trains) == 0:
+            continue
+        ours = synchrony.sttc(trains[0], trains[1], 2.05, 0.0, 1000.0)
+        theirs = spike_time_tiling_coefficient(
+            *[neo.SpikeTrain(t * pq.ms, t_start=0 * pq.ms, t_stop=1000 * pq.ms) for t in trains],
+            dt=2.05 * pq.ms)
+        assert ours == pytest.approx(float(theirs), abs=1e-12)
+
+
+def test_coincidence_count_is_the_brute_force_count():
+    rng = np.random.default_rng(5)
+    a, b = poisson(rng, 40, 2000), poisson(rng, 40, 2000)
+    brute = int(np.sum(np.abs(a[:, None] - b[None, :]) <= 3.0))
+    assert synchrony.coincidence_count(a, b, 3.0) == brute
+
+
+def test_interval_jitter_keeps_each_spike_in_its_window():
+    rng = np.random.default_rng(1)
+    train = poisson(rng, 30, 5000)
+    jittered = synchrony.interval_jitter(train, 10.0, np.random.default_rng(2))
+    assert jittered.size == train.size
+    np.testing.assert_array_equal(np.sort(np.floor(jittered / 10.0)), np.floor(train / 10.0))
+    np.testing.assert_array_equal(
+        jittered, synchrony.interval_jitter(train, 10.0, np.random.default_rng(2)))
+
+
+def test_jitter_test_separates_synchrony_from_chance():
+    rng = np.random.default_rng(4)
+    a = poisson(rng, 20, 20000)
+    locked = np.sort(a + rng.normal(0.0, 0.5, a.size))
+    strong = synchrony.jitter_test(a, locked, 2.0, 20.0, 99, np.random.default_rng(0))
+    assert strong.p_value == pytest.approx(0.01) and strong.excess > 2
+    independent = synchrony.jitter_test(a, poisson(rng, 20, 20000), 2.0, 20.0, 99,
+                                        np.random.default_rng(0))
+    assert independent.p_value > 0.05 and abs(independent.excess) < 0.2
+
+
+def test_locking_of_periodic_trains():
+    t1 = np.arange(0.0, 3000.0, 15.0)  # neuron 1 period 15 ms
+    t2 = np.arange(3.0, 3000.0, 10.0)  # neuron 2 period 10 ms: 3 spikes per 2 of neuron 1
+    locking = synchrony.locking_ratio(t1, t2)
+    assert (locking.p, locking.q) == (3, 2) and locking.rate_ratio == pytest.approx(1.5)
+    assert synchrony.locking_order(synchrony.stroboscopic_phases(t1, t2)) == 2
+    drifting = np.arange(3.0, 3000.0, 10.0 / math.sqrt(2.0))  # irrational ratio
+    assert synchrony.locking_order(synchrony.stroboscopic_phases(t1, drifting)) == 0
+
+
+def test_chi_limits():
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=2000)
+    assert synchrony.synchrony_chi(np.tile(common, (10, 1))) == pytest.approx(1.0)
+    independent = synchrony.synchrony_chi(rng.normal(size=(100, 20000)))
+    assert independent == pytest.approx(0.1, rel=0.1)  # 1 / sqrt(N)
+
+
+def test_population_rate_rhythm_and_spectrum():
+    trains = [np.arange(5.0, 1000.0, 40.0)] * 10  # all neurons fire together at 25 Hz
+    rate = synchrony.population_rate_hz(trains, 1000.0, 1.0)
+    assert rate.size == 1000 and rate.mean() == pytest.approx(25.0)
+    beat = synchrony.rhythm(rate, 1.0)
+    assert beat.frequency_hz == pytest.approx(25.0) and beat.strength > 0.8
+    noise = synchrony.rhythm(np.random.default_rng(0).normal(size=5000), 1.0)
+    assert noise.strength < 0.1
+    t = np.arange(0, 10.0, 0.001)
+    spectrum = synchrony.welch_spectrum(np.sin(2 * np.pi * 12.0 * t), 1000.0, 2.0)
+    assert spectrum.frequencies_hz[np.argmax(spectrum.power)] == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: synchrony.lag_summary(TRAIN, TRAIN, 0.0), "window_ms = 0.0"),
+        (lambda: synchrony.sttc(TRAIN, TRAIN, 2.0, 50.0, 40.0), "t_stop_ms = 40.0"),
+        (lambda: synchrony.sttc(TRAIN, TRAIN, 2.0, 20.0, 100.0), "must lie within"),
+        (lambda: synchrony.interval_jitter(TRAIN, 5.0, 3), "must be a numpy.random.Generator"),
+        (lambda: synchrony.jitter_test(TRAIN, TRAIN, 2.0, 5.0, 0, None), "n_surrogates = 0"),
+        (lambda: synchrony.synchrony_chi(np.ones(5)), "must be \\(neurons >= 2"),
+        (lambda: synchrony.welch_spectrum(np.ones(10), 1000.0, 1.0), "segment_s = 1.0"),
+    ],
+)
+def test_bad_inputs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

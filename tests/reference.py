@@ -114,3 +114,29 @@ def simulate_network(network, current, dt_ms, duration_ms):
                     if sources[j] == n:
                         s[j] = s[j] + types[gate_types[j]].delta * (1.0 - s[j])
     return spikes
+
+
+def jansen_rit(model, xi, dt_s, n_steps):
+    """Forward Euler of the Jansen-Rit equations, straight from the spec (chapter 4).
+
+    Returns the list u_p(t_k) = C_pe y_e - C_pi y_i for k = 0..n_steps.
+    """
+    a_mv, b_mv, a, b = model.a_mv, model.b_mv, model.a_per_s, model.b_per_s
+    c = model.coupling_c
+    c_ep, c_pe, c_ip, c_pi = c, 0.8 * c, 0.25 * c, 0.25 * c
+
+    def sigmoid(v):
+        return model.e_max_per_s / (1.0 + math.exp(model.r_per_mv * (model.v0_mv - v)))
+
+    y_p = y_e = y_i = z_p = z_e = z_i = 0.0
+    out = []
+    for k in range(n_steps):
+        u_p, u_e, u_i = c_pe * y_e - c_pi * y_i, c_ep * y_p, c_ip * y_p
+        out.append(u_p)
+        dz_p = a_mv * a * sigmoid(u_p) - 2 * a * z_p - a * a * y_p
+        dz_e = a_mv * a * (sigmoid(u_e) + xi[k] / c_ep) - 2 * a * z_e - a * a * y_e
+        dz_i = b_mv * b * sigmoid(u_i) - 2 * b * z_i - b * b * y_i
+        y_p, y_e, y_i = y_p + dt_s * z_p, y_e + dt_s * z_e, y_i + dt_s * z_i
+        z_p, z_e, z_i = z_p + dt_s * dz_p, z_e + dt_s * dz_e, z_i + dt_s * dz_i
+    out.append(c_pe * y_e - c_pi * y_i)
+    return out

@@ -53,7 +53,7 @@ def built_html(tmp_path_factory) -> Path:
 
 
 def test_every_chapter_page_is_built(built_html):
-    pages = ["intro", "excitability", "adaptation", "synchrony", "bibliography"]
+    pages = ["intro", "excitability", "adaptation", "synchrony", "neural_mass", "bibliography"]
     for page in [f"book/{name}.html" for name in pages]:
         assert (built_html / page).is_file(), page
 
@@ -78,9 +78,14 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
         r"Coincidence fraction increases from 0\.286 to 0\.571 as excitatory coupling is "
         r"strengthened to ratio 3\.0", synchrony[1]
     )
+    mass = next(r for r in rows if r[0] == "Neural-mass oscillations")
+    assert re.fullmatch(
+        r"Base PSD peak: 3\.0 Hz; peak power rises from 1\.449 to 16\.838 at Wep = 160\.0",
+        mass[1]
+    )
     assert [r[0] for r in rows] == [
         "Single-neuron excitability", "Threshold and adaptation effects",
-        "Coupled-neuron synchrony"]
+        "Coupled-neuron synchrony", "Neural-mass oscillations"]
 
 
 def test_figures_are_numbered_and_math_is_served_locally(built_html):

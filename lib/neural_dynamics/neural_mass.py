@@ -1,0 +1,435 @@
+"""The Jansen-Rit neural mass model: parameters, compiled kernel, fixed points and spectra.
+
+Three populations - pyramidal cells (p), excitatory (e) and inhibitory (i) interneurons - each
+turn their mean input potential into a firing rate through a sigmoid and that rate into a
+postsynaptic potential through a second-order linear kernel (Jansen & Rit 1995; the spec's
+chapter 4, in the form with the pyramidal input u_p as the EEG-like output):
+
+    u_p = C_pe y_e - C_pi y_i,  u_e = C_ep y_p,  u_i = C_ip y_p,
+    S(v) = e_max / (1 + exp(r (v0 - v)))
+    y_p'' = A a S(u_p)                  - 2 a y_p' - a^2 y_p
+    y_e'' = A a (S(u_e) + xi(t) / C_ep)  - 2 a y_e' - a^2 y_e
+    y_i'' = B b S(u_i)                  - 2 b y_i' - b^2 y_i
+
+with C_ep = C, C_pe = 0.8 C, C_ip = C_pi = 0.25 C. The textbook input is p = 0.8 xi.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from scipy import optimize, signal
+
+from . import checks
+
+# state order in the kernel: y_p, y_e, y_i, z_p, z_e, z_i
+N_STATES = 6
+# |state| beyond this (mV, mV/s) is a numerical blow-up, not physiology (NaN fails the test too)
+LIMIT = 1e9
+
+
+@dataclass(frozen=True)
+class JansenRit:
+    """Parameters of the Jansen-Rit model (Jansen & Rit 1995), units in the names.
+
+    Parameters
+    ----------
+    a_per_s, b_per_s : float
+        Inverse time constants of the excitatory and inhibitory kernels, 1/s (> 0).
+    a_mv, b_mv : float
+        Maximal excitatory and inhibitory postsynaptic potentials A and B, mV (> 0).
+    coupling_c : float
+        Connectivity scale C (> 0); C_ep = C, C_pe = 0.8 C, C_ip = C_pi = 0.25 C.
+    e_max_per_s : float
+        Maximal firing rate of the sigmoid (2 e0), 1/s (> 0).
+    v0_mv : float
+        Potential of half-maximal firing, mV.
+    r_per_mv : float
+        Steepness of the sigmoid, 1/mV (> 0).
+    """
+
+    a_per_s: float = 100.0
+    b_per_s: float = 50.0
+    a_mv: float = 3.25
+    b_mv: float = 22.0
+    coupling_c: float = 135.0
+    e_max_per_s: float = 5.0
+    v0_mv: float = 6.0
+    r_per_mv: float = 0.56
+
+    def __post_init__(self):
+        for name in ("a_per_s", "b_per_s", "a_mv", "b_mv", "coupling_c", "e_max_per_s",
+                     "r_per_mv"):
+            checks.positive(name, getattr(self, name))
+        checks.finite("v0_mv", self.v0_mv)
+
+    @property
+    def constants(self) -> tuple[float, float, float, float]:
+        """(C_ep, C_pe, C_ip, C_pi)."""
+        c = self.coupling_c
+        return c, 0.8 * c, 0.25 * c, 0.25 * c
+
+    def with_time_constants(self, tau_e_ms: float, tau_i_ms: float) -> JansenRit:
+        """Kernels with time constants 1/a, 1/b changed and static gains A/a, B/b kept.
+
+        This is how David & Friston (2003) varied the kinetics: a kernel h(t) = A a t e^{-a t}
+        integrates to A/a, so keeping A/a fixed keeps each population's steady response.
+        """
+        a = 1000.0 / checks.positive("tau_e_ms", tau_e_ms)
+        b = 1000.0 / checks.positive("tau_i_ms", tau_i_ms)
+        return replace(self, a_per_s=a, b_per_s=b, a_mv=self.a_mv * a / self.a_per_s,
+                       b_mv=self.b_mv * b / self.b_per_s)
+
+    def sigmoid(self, v_mv):
+        """S(v) = e_max / (1 + exp(r (v0 - v))), 1/s."""
+        return self.e_max_per_s / (1.0 + np.exp(self.r_per_mv * (self.v0_mv - v_mv)))
+
+    def as_row(self) -> tuple:
+        c_ep, c_pe, c_ip, c_pi = self.constants
+        return (self.a_mv, self.b_mv, self.a_per_s, self.b_per_s, c_ep, c_pe, c_ip, c_pi,
+                self.e_max_per_s, self.v0_mv, self.r_per_mv)
+
+
+@numba.njit(cache=True)
+def _jr_euler(par, xi, dt, n_steps, state0, eeg, stride):
+    """Forward Euler for a batch of Jansen-Rit models (spec chapter 4).
+
+    Parameters
+    ----------
+    par : float64 (B, 11)
+        Rows of ``JansenRit.as_row``: A, B, a, b, C_ep, C_pe, C_ip, C_pi, e_max, v0, r.
+    xi : float64 (1 or B, n_steps)
+        Input of each step, held constant over the step; one row shared by the batch or one
+        per member.
+    dt : float
+        Time step, s.
+    n_steps : int
+    state0 : float64 (B, 6)
+        Initial y_p, y_e, y_i, z_p, z_e, z_i.
+    eeg : float64 (B, n_steps // stride + 1)
+        Filled with u_p = C_pe y_e - C_pi y_i at t = k dt for k = 0, stride, 2 stride, ...
+    stride : int
+
+    Returns
+    -------
+    state : float64 (B, 6)
+        The final state.
+    blowup : int64 (B,)
+        First step after which a state was NaN, infinite or beyond ``LIMIT`` in magnitude
+        (-1 if none); that member stops there.
+    """
+    n_batch = par.shape[0]
+    shared = xi.shape[0] == 1
+    state = state0.copy()
+    blowup = np.full(n_batch, -1, dtype=np.int64)
+    for b in range(n_batch):
+        a_mv, b_mv, a, bb, c_ep, c_pe, c_ip, c_pi, e_max, v0, r = par[b]
+        row = 0 if shared else b
+        y_p, y_e, y_i, z_p, z_e, z_i = state[b]
+        for k in range(n_steps):
+            u_p = c_pe * y_e - c_pi * y_i
+            if k % stride == 0:
+                eeg[b, k // stride] = u_p
+            s_p = e_max / (1.0 + math.exp(r * (v0 - u_p)))
+            s_e = e_max / (1.0 + math.exp(r * (v0 - c_ep * y_p)))
+            s_i = e_max / (1.0 + math.exp(r * (v0 - c_ip * y_p)))
+            dz_p = a_mv * a * s_p - 2.0 * a * z_p - a * a * y_p
+            dz_e = a_mv * a * (s_e + xi[row, k] / c_ep) - 2.0 * a * z_e - a * a * y_e
+            dz_i = b_mv * bb * s_i - 2.0 * bb * z_i - bb * bb * y_i
+            y_p, y_e, y_i = y_p + dt * z_p, y_e + dt * z_e, y_i + dt * z_i
+            z_p, z_e, z_i = z_p + dt * dz_p, z_e + dt * dz_e, z_i + dt * dz_i
+            if not (abs(y_p) < LIMIT and abs(y_e) < LIMIT and abs(y_i) < LIMIT
+                    and abs(z_p) < LIMIT and abs(z_e) < LIMIT and abs(z_i) < LIMIT):
+                blowup[b] = k
+                break
+        else:
+            if n_steps % stride == 0:
+                eeg[b, n_steps // stride] = c_pe * y_e - c_pi * y_i
+        state[b, 0], state[b, 1], state[b, 2] = y_p, y_e, y_i
+        state[b, 3], state[b, 4], state[b, 5] = z_p, z_e, z_i
+    return state, blowup
+
+
+class MassRun(NamedTuple):
+    """EEG-like output of a batch of Jansen-Rit runs."""
+
+    eeg_mv: np.ndarray  # (B, samples): u_p at t = k * sample_dt_s
+    sample_dt_s: float
+    final_state: np.ndarray  # (B, 6)
+
+
+def noise_input(seed: int, n_steps: int, mean: float = 160.0, sd: float = 200.0) -> np.ndarray:
+    """The spec's noisy drive: ``default_rng(seed).normal(mean, sd, n_steps)``, in one call."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed = {seed!r}: must be an int >= 0")
+    checks.finite("mean", mean)
+    checks.non_negative("sd", sd)
+    return np.random.default_rng(seed).normal(mean, sd, n_steps)
+
+
+def uniform_input(seed: int, n_steps: int, low: float, high: float) -> np.ndarray:
+    """Jansen & Rit's drive: xi uniform in [low, high), i.i.d. per step, from ``default_rng``."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed = {seed!r}: must be an int >= 0")
+    low = checks.finite("low", low)
+    high = checks.at_least("high", high, "low", low)
+    return np.random.default_rng(seed).uniform(low, high, n_steps)
+
+
+def simulate_mass(models, xi, dt_s: float, duration_s: float, initial_state=None,
+                  record_every: int = 1) -> MassRun:
+    """Integrate a batch of Jansen-Rit models with forward Euler (the spec's scheme).
+
+    Parameters
+    ----------
+    models : JansenRit or sequence of JansenRit
+        One model per member of the batch.
+    xi : float or array_like
+        Input per step (spec units; the textbook p is 0.8 xi): a number (constant), shape
+        (n_steps,) shared by the batch, or (members, n_steps).
+    dt_s, duration_s : float
+        Time step and duration, s; n_steps = round(duration / dt).
+    initial_state : array_like (6,) or (members, 6), optional
+        y_p, y_e, y_i, z_p, z_e, z_i at t = 0; zeros by default (the spec).
+    record_every : int
+        Keep every k-th sample of the output.
+
+    Returns
+    -------
+    MassRun
+
+    Raises
+    ------
+    ValueError
+        For bad parameters; for a time step at or above forward Euler's stability limit of the
+        kernels' linear part (dt >= 2 / max(a, b)); or if a state still becomes NaN, infinite or
+        absurdly large during the run: the message names the member and the time.
+    """
+    batch = [models] if isinstance(models, JansenRit) else list(models)
+    if not batch or not all(isinstance(m, JansenRit) for m in batch):
+        raise ValueError("models: must be a JansenRit or a non-empty sequence of them")
+    dt = checks.positive("dt_s", dt_s)
+    duration = checks.positive("duration_s", duration_s)
+    if dt > duration:
+        raise ValueError(
+            f"dt_s = {checks.show(dt)}: must be <= duration_s = {checks.show(duration)}"
+        )
+    fastest = max(max(m.a_per_s, m.b_per_s) for m in batch)
+    if dt * fastest >= 2.0:
+        raise ValueError(
+            f"dt_s = {checks.show(dt)}: forward Euler diverges with a time step this large "
+            f"(the state would grow to infinity or NaN); must be < 2 / max(a, b) = "
+            f"{2.0 / fastest:g} s"
+        )
+    if not isinstance(record_every, (int, np.integer)) or record_every < 1:
+        raise ValueError(f"record_every = {record_every!r}: must be an int >= 1")
+    n_steps = int(round(duration / dt))
+    drive = checks.finite_array("xi", xi)
+    if drive.ndim == 0:
+        drive = np.full((1, n_steps), float(drive))
+    elif drive.ndim == 1:
+        drive = drive[None, :]
+    if drive.ndim != 2 or drive.shape[1] != n_steps or drive.shape[0] not in (1, len(batch)):
+        raise ValueError(
+            f"xi has shape {drive.shape}: must be a number, ({n_steps},) or "
+            f"({len(batch)}, {n_steps}) for {n_steps} steps"
+        )
+    start = np.zeros((len(batch), N_STATES)) if initial_state is None else np.broadcast_to(
+        checks.finite_array("initial_state", initial_state), (len(batch), N_STATES)).copy()
+    par = np.array([m.as_row() for m in batch], dtype=float)
+    eeg = np.full((len(batch), n_steps // record_every + 1), np.nan)
+    state, blowup = _jr_euler(par, np.ascontiguousarray(drive), dt, n_steps, start, eeg,
+                              int(record_every))
+    bad = np.flatnonzero(blowup >= 0)
+    if bad.size:
+        b = int(bad[0])
+        raise ValueError(
+            f"the Jansen-Rit state of member {b} (C = {batch[b].coupling_c:g}) became NaN, "
+            f"infinite or larger than {LIMIT:g} at t = {(blowup[b] + 1) * dt:g} s: forward "
+            f"Euler is unstable with dt_s = {dt:g}; use a smaller time step"
+        )
+    return MassRun(eeg, dt * record_every, state)
+
+
+class Spectrum(NamedTuple):
+    frequencies_hz: np.ndarray
+    power: np.ndarray  # mV^2/Hz
+
+
+def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: float,
+                 overlap_s: float) -> Spectrum:
+    """Welch PSD of the EEG after a transient (the spec's estimator).
+
+    The first ``transient_s`` are dropped and the mean subtracted; then ``scipy.signal.welch``
+    with a Hann window, segments of ``segment_s``, ``overlap_s`` overlap, constant detrend per
+    segment and a one-sided density (mV^2/Hz). Works on the last axis of a batch.
+    """
+    x = checks.finite_array("eeg_mv", eeg_mv)
+    dt = checks.positive("sample_dt_s", sample_dt_s)
+    transient = checks.non_negative("transient_s", transient_s)
+    segment = checks.positive("segment_s", segment_s)
+    overlap = checks.non_negative("overlap_s", overlap_s)
+    if overlap >= segment:
+        raise ValueError(f"overlap_s = {overlap}: must be < segment_s = {segment}")
+    kept = x[..., int(round(transient / dt)):]
+    nperseg = int(round(segment / dt))
+    if kept.shape[-1] < nperseg:
+        raise ValueError(
+            f"segment_s = {segment}: longer than the {kept.shape[-1] * dt:g} s left after "
+            f"transient_s = {transient}"
+        )
+    centred = kept - kept.mean(axis=-1, keepdims=True)
+    f, p = signal.welch(centred, fs=1.0 / dt, window="hann", nperseg=nperseg,
+                        noverlap=int(round(overlap / dt)), detrend="constant",
+                        scaling="density", return_onesided=True, axis=-1)
+    return Spectrum(f, p)
+
+
+class Peak(NamedTuple):
+    frequency_hz: float
+    power: float
+
+
+def dominant_peak(spectrum: Spectrum, min_hz: float = 3.0, max_hz: float = math.inf) -> Peak:
+    """Frequency and value of the largest PSD value with min_hz <= f <= max_hz (1-D spectrum)."""
+    low = checks.non_negative("min_hz", min_hz)
+    if max_hz <= low:
+        raise ValueError(f"max_hz = {max_hz}: must be > min_hz = {low}")
+    band = (spectrum.frequencies_hz >= low) & (spectrum.frequencies_hz <= max_hz)
+    if not band.any():
+        raise ValueError(f"no frequency of the spectrum lies in [{low}, {max_hz}] Hz")
+    index = np.flatnonzero(band)[np.argmax(spectrum.power[band])]
+    return Peak(float(spectrum.frequencies_hz[index]), float(spectrum.power[index]))
+
+
+def rms_mv(eeg_mv, sample_dt_s: float, transient_s: float) -> float:
+    """Root-mean-square amplitude of the centred EEG after the transient, mV."""
+    x = checks.finite_array("eeg_mv", eeg_mv)
+    kept = x[int(round(checks.non_negative("transient_s", transient_s)
+                       / checks.positive("sample_dt_s", sample_dt_s))):]
+    return float(np.sqrt(np.mean((kept - kept.mean()) ** 2)))
+
+
+# --- the deterministic picture: fixed points and their stability -----------------------------
+
+class FixedPoints(NamedTuple):
+    """The curve of equilibria against constant input, parametrised by y_p."""
+
+    input_xi: np.ndarray  # constant input xi giving each equilibrium
+    y_p_mv: np.ndarray
+    eeg_mv: np.ndarray  # u_p at the equilibrium
+    max_real_eigenvalue: np.ndarray  # 1/s: < 0 stable, > 0 unstable
+    oscillatory: np.ndarray  # bool: the leading eigenvalues are a complex pair
+
+
+def _inverse_sigmoid(model: JansenRit, rate):
+    return model.v0_mv - np.log(model.e_max_per_s / rate - 1.0) / model.r_per_mv
+
+
+def jacobian(model: JansenRit, state) -> np.ndarray:
+    """Jacobian of the six-dimensional vector field at ``state`` (constant input drops out)."""
+    a, b, a_mv, b_mv = model.a_per_s, model.b_per_s, model.a_mv, model.b_mv
+    c_ep, c_pe, c_ip, c_pi = model.constants
+    y_p, y_e, y_i = state[:3]
+
+    def slope(v):
+        s = model.sigmoid(v)
+        return model.r_per_mv * s * (1.0 - s / model.e_max_per_s)
+
+    u_p = c_pe * y_e - c_pi * y_i
+    j = np.zeros((6, 6))
+    j[0, 3] = j[1, 4] = j[2, 5] = 1.0
+    j[3, 0] = -a * a
+    j[3, 1] = a_mv * a * slope(u_p) * c_pe
+    j[3, 2] = -a_mv * a * slope(u_p) * c_pi
+    j[3, 3] = -2 * a
+    j[4, 0] = a_mv * a * slope(c_ep * y_p) * c_ep
+    j[4, 1] = -a * a
+    j[4, 4] = -2 * a
+    j[5, 0] = b_mv * b * slope(c_ip * y_p) * c_ip
+    j[5, 2] = -b * b
+    j[5, 5] = -2 * b
+    return j
+
+
+def equilibrium(model: JansenRit, y_p_mv: float):
+    """The equilibrium with pyramidal PSP ``y_p_mv`` and the input xi that makes it one.
+
+    At rest y_p = (A/a) S(u_p), y_i = (B/b) S(C_ip y_p) and y_e = (A/a) (S(C_ep y_p) + xi/C_ep).
+    Given y_p in (0, e_max A/a), u_p = S^{-1}(a y_p / A) and the input follows explicitly:
+    xi = C_ep (y_e a/A - S(C_ep y_p)) with y_e = (u_p + C_pi y_i) / C_pe.
+    Returns (xi, state).
+    """
+    c_ep, c_pe, c_ip, c_pi = model.constants
+    gain_e, gain_i = model.a_mv / model.a_per_s, model.b_mv / model.b_per_s
+    u_p = _inverse_sigmoid(model, y_p_mv / gain_e)
+    y_i = gain_i * model.sigmoid(c_ip * y_p_mv)
+    y_e = (u_p + c_pi * y_i) / c_pe
+    xi = c_ep * (y_e / gain_e - model.sigmoid(c_ep * y_p_mv))
+    return xi, np.array([y_p_mv, y_e, y_i, 0.0, 0.0, 0.0])
+
+
+def fixed_point_curve(model: JansenRit, n_points: int = 4000) -> FixedPoints:
+    """Equilibria over y_p in (0, e_max A/a), with the input each needs and their stability."""
+    top = model.e_max_per_s * model.a_mv / model.a_per_s
+    y = top * (0.5 - 0.5 * np.cos(np.linspace(1e-4, np.pi - 1e-4, n_points)))
+    xi, eeg, lead, oscillatory = [], [], [], []
+    c_pe, c_pi = model.constants[1], model.constants[3]
+    for value in y:
+        x, state = equilibrium(model, value)
+        eig = np.linalg.eigvals(jacobian(model, state))
+        leading = eig[np.argmax(eig.real)]
+        xi.append(x)
+        eeg.append(c_pe * state[1] - c_pi * state[2])
+        lead.append(leading.real)
+        oscillatory.append(abs(leading.imag) > 1e-9)
+    return FixedPoints(np.array(xi), y, np.array(eeg), np.array(lead), np.array(oscillatory))
+
+
+class Bifurcation(NamedTuple):
+    kind: str  # "fold" (saddle-node) or "hopf"
+    input_xi: float
+    eeg_mv: float
+    frequency_hz: float  # of the Hopf pair (NaN for folds)
+
+
+def bifurcations(model: JansenRit, n_points: int = 4000) -> list[Bifurcation]:
+    """Folds (d xi / d y_p = 0) and Hopf points (a complex pair crossing Re = 0) of the curve.
+
+    Located on a fine grid of the fixed-point curve and refined with Brent's method
+    (``scipy.optimize.brentq``) along y_p.
+    """
+    curve = fixed_point_curve(model, n_points)
+    y, xi = curve.y_p_mv, curve.input_xi
+    c_pe, c_pi = model.constants[1], model.constants[3]
+    found = []
+
+    def slope(v):
+        h = 1e-7 * max(1.0, abs(v))
+        return (equilibrium(model, v + h)[0] - equilibrium(model, v - h)[0]) / (2 * h)
+
+    def leading_real(v):
+        eig = np.linalg.eigvals(jacobian(model, equilibrium(model, v)[1]))
+        return eig.real.max()
+
+    dxi = np.gradient(xi, y)
+    for k in np.flatnonzero(np.sign(dxi[:-1]) != np.sign(dxi[1:])):
+        root = optimize.brentq(slope, y[k], y[k + 1], xtol=1e-12)
+        x, state = equilibrium(model, root)
+        found.append(Bifurcation("fold", float(x), float(c_pe * state[1] - c_pi * state[2]),
+                                 math.nan))
+    lead = curve.max_real_eigenvalue
+    for k in np.flatnonzero(np.sign(lead[:-1]) != np.sign(lead[1:])):
+        if not (curve.oscillatory[k] and curve.oscillatory[k + 1]):
+            continue  # a real eigenvalue crossing zero: that is the fold, found above
+        root = optimize.brentq(leading_real, y[k], y[k + 1], xtol=1e-12)
+        x, state = equilibrium(model, root)
+        eig = np.linalg.eigvals(jacobian(model, state))
+        frequency = abs(eig[np.argmax(eig.real)].imag) / (2 * np.pi)
+        found.append(Bifurcation("hopf", float(x), float(c_pe * state[1] - c_pi * state[2]),
+                                 float(frequency)))
+    return sorted(found, key=lambda item: item.input_xi)

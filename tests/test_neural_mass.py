@@ -1,0 +1,147 @@
+"""The Jansen-Rit kernel, its fixed points and bifurcations, and the spectral measures."""
+
+import math
+
+import numpy as np
+import pytest
+
+from neural_dynamics import neural_mass as nm
+
+import reference
+
+MODEL = nm.JansenRit()
+
+
+def test_defaults_are_the_spec_values():
+    assert MODEL.as_row() == (3.25, 22.0, 100.0, 50.0, 135.0, 108.0, 33.75, 33.75, 5.0, 6.0, 0.56)
+
+
+def test_kernel_matches_reference_on_a_batch_with_the_spec_noise():
+    n_steps = 5000
+    xi = nm.noise_input(42, n_steps)
+    models = [nm.JansenRit(coupling_c=c) for c in (110.0, 135.0, 160.0)]
+    run = nm.simulate_mass(models, xi, 1e-4, n_steps * 1e-4)
+    for b, model in enumerate(models):
+        expected = reference.jansen_rit(model, xi, 1e-4, n_steps)
+        np.testing.assert_allclose(run.eeg_mv[b], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_spec_noise_is_one_call_of_default_rng():
+    np.testing.assert_array_equal(nm.noise_input(42, 10),
+                                  np.random.default_rng(42).normal(160, 200, 10))
+
+
+def test_original_numbers():
+    """The spec's base results: 3.0 Hz, 1.449 mV^2/Hz, 2.502 mV."""
+    n_steps = 200000
+    run = nm.simulate_mass(MODEL, nm.noise_input(42, n_steps), 1e-4, 20.0)
+    spectrum = nm.eeg_spectrum(run.eeg_mv[0], 1e-4, 2.0, 4.0, 2.0)
+    peak = nm.dominant_peak(spectrum, 3.0)
+    assert peak.frequency_hz == 3.0
+    assert peak.power == pytest.approx(1.449, abs=5e-4)
+    assert nm.rms_mv(run.eeg_mv[0], 1e-4, 2.0) == pytest.approx(2.502, abs=5e-4)
+
+
+def test_peak_of_a_synthetic_sinusoid():
+    t = np.arange(0, 20.0, 1e-3)
+    x = 3.0 * np.sin(2 * np.pi * 10.5 * t) + np.sin(2 * np.pi * 2.0 * t)
+    spectrum = nm.eeg_spectrum(x, 1e-3, 2.0, 4.0, 2.0)
+    assert nm.dominant_peak(spectrum, 3.0).frequency_hz == pytest.approx(10.5)
+    assert nm.dominant_peak(spectrum, 0.25).frequency_hz == pytest.approx(10.5)
+    assert nm.dominant_peak(spectrum, 0.25, 5.0).frequency_hz == pytest.approx(2.0)
+    # Parseval: the integral of the density is the variance of the centred signal
+    variance = np.var(x[2000:])
+    assert np.trapezoid(spectrum.power, spectrum.frequencies_hz) == pytest.approx(variance,
+                                                                                  rel=0.02)
+
+
+def test_equilibria_satisfy_the_equations():
+    for y_p in (0.01, 0.05, 0.1, 0.15):
+        xi, state = nm.equilibrium(MODEL, y_p)
+        y_p, y_e, y_i = state[:3]
+        c_ep, c_pe, c_ip, c_pi = MODEL.constants
+        gain_e, gain_i = MODEL.a_mv / MODEL.a_per_s, MODEL.b_mv / MODEL.b_per_s
+        assert y_p == pytest.approx(gain_e * MODEL.sigmoid(c_pe * y_e - c_pi * y_i), rel=1e-10)
+        assert y_e == pytest.approx(gain_e * (MODEL.sigmoid(c_ep * y_p) + xi / c_ep), rel=1e-10)
+        assert y_i == pytest.approx(gain_i * MODEL.sigmoid(c_ip * y_p), rel=1e-10)
+
+
+def test_a_stable_equilibrium_is_where_the_simulation_settles():
+    xi, state = nm.equilibrium(MODEL, 0.02)
+    curve = nm.fixed_point_curve(MODEL)
+    assert curve.max_real_eigenvalue[np.argmin(np.abs(curve.y_p_mv - 0.02))] < 0
+    run = nm.simulate_mass(MODEL, xi, 1e-4, 5.0)
+    c_pe, c_pi = MODEL.constants[1], MODEL.constants[3]
+    assert run.eeg_mv[0, -1] == pytest.approx(c_pe * state[1] - c_pi * state[2], abs=1e-6)
+
+
+def test_jacobian_matches_finite_differences():
+    _, state = nm.equilibrium(MODEL, 0.08)
+    state = state + np.array([0.001, 0.3, -0.2, 0.5, -0.4, 0.2])
+
+    def field(x):
+        c_ep, c_pe, c_ip, c_pi = MODEL.constants
+        a, b, am, bm = MODEL.a_per_s, MODEL.b_per_s, MODEL.a_mv, MODEL.b_mv
+        s = MODEL.sigmoid
+        return np.array([x[3], x[4], x[5],
+                         am * a * s(c_pe * x[1] - c_pi * x[2]) - 2 * a * x[3] - a * a * x[0],
+                         am * a * s(c_ep * x[0]) - 2 * a * x[4] - a * a * x[1],
+                         bm * b * s(c_ip * x[0]) - 2 * b * x[5] - b * b * x[2]])
+
+    numeric = np.column_stack([(field(state + h) - field(state - h)) / 2e-6
+                               for h in np.eye(6) * 1e-6])
+    np.testing.assert_allclose(nm.jacobian(MODEL, state), numeric, rtol=1e-5, atol=1e-3)
+
+
+def test_bifurcations_agree_with_grimbert_and_faugeras(root):
+    import pandas as pd
+
+    published = pd.read_csv(root / "data" / "literature" / "jansen_rit_bifurcations.csv")
+    points = [pt for pt in nm.bifurcations(MODEL) if pt.input_xi > 0]
+    for _, row in published.iterrows():
+        ours = [0.8 * pt.input_xi for pt in points if pt.kind == row.kind]
+        assert min(abs(p - row.input_p_per_s) for p in ours) < 0.01  # they give two decimals
+
+
+def test_time_constants_keep_static_gains():
+    changed = MODEL.with_time_constants(5.0, 40.0)
+    assert changed.a_per_s == 200.0 and changed.b_per_s == 25.0
+    assert changed.a_mv / changed.a_per_s == pytest.approx(MODEL.a_mv / MODEL.a_per_s)
+    assert changed.b_mv / changed.b_per_s == pytest.approx(MODEL.b_mv / MODEL.b_per_s)
+
+
+def test_unstable_time_step_is_refused():
+    with pytest.raises(ValueError, match=r"dt_s = 0.05: forward Euler diverges .* < 2 / max"):
+        nm.simulate_mass(MODEL, nm.noise_input(42, 400), 0.05, 20.0)
+
+
+def test_blow_up_during_a_run_is_reported_not_returned():
+    """Just under the linear limit the nonlinear model can still diverge: caught at run time."""
+    with pytest.raises(ValueError, match=r"became NaN, infinite or larger than 1e\+09"):
+        nm.simulate_mass(MODEL, 1e12, 1e-4, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: nm.JansenRit(coupling_c=-135.0), "coupling_c = -135.0"),
+        (lambda: nm.JansenRit(a_per_s=0.0), "a_per_s = 0.0"),
+        (lambda: nm.simulate_mass(MODEL, 160.0, -1e-4, 1.0), "dt_s = -0.0001"),
+        (lambda: nm.simulate_mass(MODEL, np.ones(5), 1e-4, 1.0), r"xi has shape \(1, 5\)"),
+        (lambda: nm.simulate_mass(MODEL, np.nan, 1e-4, 1.0), "xi contains nan"),
+        (lambda: nm.noise_input(-1, 10), "seed = -1"),
+        (lambda: nm.eeg_spectrum(np.ones(100), 1e-3, 0.0, 4.0, 2.0), "segment_s = 4.0"),
+        (lambda: nm.eeg_spectrum(np.ones(10000), 1e-3, 0.0, 4.0, 4.0), "overlap_s = 4.0"),
+        (lambda: MODEL.with_time_constants(0.0, 20.0), "tau_e_ms = 0.0"),
+    ],
+)
+def test_bad_inputs_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_dominant_peak_band_errors():
+    spectrum = nm.Spectrum(np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="no frequency"):
+        nm.dominant_peak(spectrum, 5.0)
+    assert math.isclose(nm.dominant_peak(spectrum, 0.0).frequency_hz, 2.0)

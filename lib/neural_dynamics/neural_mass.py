@@ -165,6 +165,7 @@ def _jr_euler(par, xi, dt, n_steps, state, eeg, stride, blowup, n_blocks):
     state : float64 (B, 6)
         Initial y_p, y_e, y_i, z_p, z_e, z_i; overwritten with the final state.
     eeg : float64 (n_steps // stride + 1, B)
+        (time-major, so that each step writes one contiguous row)
         Filled with u_p = C_pe y_e - C_pi y_i at t = k dt for k = 0, stride, 2 stride, ...
     stride : int
     blowup : int64 (B,)
@@ -314,7 +315,9 @@ def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: floa
             f"segment_s = {segment}: longer than the {kept.shape[-1] * dt:g} s left after "
             f"transient_s = {transient}"
         )
-    centred = kept - kept.mean(axis=-1, keepdims=True)
+    # one C-contiguous copy along time, so that scipy's segments are contiguous for the FFT
+    centred = np.array(kept, order="C")
+    centred -= centred.mean(axis=-1, keepdims=True)
     f, p = signal.welch(centred, fs=1.0 / dt, window="hann", nperseg=nperseg,
                         noverlap=int(round(overlap / dt)), detrend="constant",
                         scaling="density", return_onesided=True, axis=-1)

@@ -51,3 +51,11 @@ def test_outputs_carry_no_warnings_or_errors(chapter):
 def test_one_parameters_cell_with_results_dir(chapter):
     cells = [c for c in read(chapter).cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1 and "results_dir = None" in cells[0].source
+
+
+def test_no_hand_typed_numbers_in_the_landing_page(root):
+    """The landing page's prose and table take their numbers from the chapters (glue)."""
+    text = (root / "book" / "intro.md").read_text()
+    prose = GLUE_OR_MATH.sub(" ", text)
+    found = NUMBER_WITH_UNIT.search(prose)
+    assert not found, f"intro.md: typed number {found.group()!r}"

@@ -136,15 +136,15 @@ def main() -> int:
     else:
         plain = reference_seconds(currents)
     chapter_seconds()  # warm the numba cache and the kernel start-up
-    default = min(chapter_seconds() for _ in range(2))
-    fine = min(chapter_seconds(current_step_na=FINE_STEP_NA) for _ in range(2))
+    default = min(chapter_seconds() for _ in range(3))
+    fine = min(chapter_seconds(current_step_na=FINE_STEP_NA) for _ in range(3))
     extra = fine - default
     net_compiled, net_plain, net_spikes = network_figures()
     couplings = np.linspace(100.0, 200.0, 40)
     jr_compiled, jr_plain, jr_spectra = jansen_rit_figures(couplings)
-    mass_default = min(chapter_seconds("neural_mass") for _ in range(2))
+    mass_default = min(chapter_seconds("neural_mass") for _ in range(3))
     mass_sweep = min(chapter_seconds("neural_mass", coupling_sweep=[float(c) for c in couplings])
-                     for _ in range(2))
+                     for _ in range(3))
     chapters = {name: chapter_seconds(name) for name in run_chapters.CHAPTERS
                 if (run_chapters.BOOK / f"{name}.ipynb").is_file()}
 

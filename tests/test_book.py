@@ -91,6 +91,6 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
 def test_figures_are_numbered_and_math_is_served_locally(built_html):
     page = (built_html / "book" / "excitability.html").read_text()
     assert page.count("<figcaption>") >= 4
-    assert "Fig. 1" in page and "Fig. 4" in page
+    assert "Fig. 1.1" in page and "Fig. 1.4" in page  # numbered per chapter
     assert "_static/mathjax/tex-chtml.js" in page
     assert "cdn.jsdelivr" not in page

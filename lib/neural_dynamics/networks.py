@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .params import Network, Neuron, SynapseType
+from .params import Circuit, Gate, Network, Neuron, SynapseType
 
 
 def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
@@ -72,8 +72,6 @@ def coupled_pair(neuron: Neuron, ratio_12: float, ratio_21: float, e_12_mv: floa
     ValueError
         Naming ``ratio_12``, ``ratio_21``, ``tau_syn_ms`` or ``delta_syn`` when out of range.
     """
-    from .params import Circuit, Gate
-
     r12 = checks.non_negative("ratio_12", ratio_12)
     r21 = checks.non_negative("ratio_21", ratio_21)
     tau = checks.positive("tau_syn_ms", tau_syn_ms)

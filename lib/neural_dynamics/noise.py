@@ -6,6 +6,8 @@ import numpy as np
 from scipy import signal
 
 from . import checks
+from .kernel import SimulationResult, simulate
+from .params import Circuit, Network
 
 
 def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, tau_ms: float,
@@ -76,9 +78,6 @@ def simulate_with_noise(circuits, mean_current_na, protocol, tau_ms: float, sigm
     SimulationResult
         As from ``kernel.simulate``, for the whole batch in order.
     """
-    from .kernel import SimulationResult, simulate
-    from .params import Circuit, Network
-
     seeds = [int(s) for s in checks.each("seeds", seeds, checks.non_negative)]
     single = isinstance(circuits, (Circuit, Network))
     members = [circuits] * len(seeds) if single else list(circuits)

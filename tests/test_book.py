@@ -94,3 +94,10 @@ def test_figures_are_numbered_and_math_is_served_locally(built_html):
     assert "Fig. 1.1" in page and "Fig. 1.4" in page  # numbered per chapter
     assert "_static/mathjax/tex-chtml.js" in page
     assert "cdn.jsdelivr" not in page
+
+
+def test_no_object_reprs_leak_into_the_pages(built_html):
+    """A glue of the wrong kind renders as "<IPython.core.display.Markdown object>": none may."""
+    for page in (built_html / "book").glob("*.html"):
+        text = page.read_text()
+        assert "IPython.core.display" not in text and "object at 0x" not in text, page.name

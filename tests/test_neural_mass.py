@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from neural_dynamics import neural_mass as nm
+from neural_dynamics import spectra
 
 import reference
 
@@ -36,7 +37,7 @@ def test_original_numbers():
     n_steps = 200000
     run = nm.simulate_mass(MODEL, nm.noise_input(42, n_steps), 1e-4, 20.0)
     spectrum = nm.eeg_spectrum(run.eeg_mv[0], 1e-4, 2.0, 4.0, 2.0)
-    peak = nm.dominant_peak(spectrum, 3.0)
+    peak = spectra.dominant_peak(spectrum, 3.0)
     assert peak.frequency_hz == 3.0
     assert peak.power == pytest.approx(1.449, abs=5e-4)
     assert nm.rms_mv(run.eeg_mv[0], 1e-4, 2.0) == pytest.approx(2.502, abs=5e-4)
@@ -46,9 +47,9 @@ def test_peak_of_a_synthetic_sinusoid():
     t = np.arange(0, 20.0, 1e-3)
     x = 3.0 * np.sin(2 * np.pi * 10.5 * t) + np.sin(2 * np.pi * 2.0 * t)
     spectrum = nm.eeg_spectrum(x, 1e-3, 2.0, 4.0, 2.0)
-    assert nm.dominant_peak(spectrum, 3.0).frequency_hz == pytest.approx(10.5)
-    assert nm.dominant_peak(spectrum, 0.25).frequency_hz == pytest.approx(10.5)
-    assert nm.dominant_peak(spectrum, 0.25, 5.0).frequency_hz == pytest.approx(2.0)
+    assert spectra.dominant_peak(spectrum, 3.0).frequency_hz == pytest.approx(10.5)
+    assert spectra.dominant_peak(spectrum, 0.25).frequency_hz == pytest.approx(10.5)
+    assert spectra.dominant_peak(spectrum, 0.25, 5.0).frequency_hz == pytest.approx(2.0)
     # Parseval: the integral of the density is the variance of the centred signal
     variance = np.var(x[2000:])
     assert np.trapezoid(spectrum.power, spectrum.frequencies_hz) == pytest.approx(variance,
@@ -141,7 +142,7 @@ def test_bad_inputs_are_named(call, message):
 
 
 def test_dominant_peak_band_errors():
-    spectrum = nm.Spectrum(np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0]))
+    spectrum = spectra.Spectrum(np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0]))
     with pytest.raises(ValueError, match="no frequency"):
-        nm.dominant_peak(spectrum, 5.0)
-    assert math.isclose(nm.dominant_peak(spectrum, 0.0).frequency_hz, 2.0)
+        spectra.dominant_peak(spectrum, 5.0)
+    assert math.isclose(spectra.dominant_peak(spectrum, 0.0).frequency_hz, 2.0)

@@ -5,6 +5,7 @@ import papermill
 import pytest
 
 from neural_dynamics import neural_mass as nm
+from neural_dynamics import spectra
 from neural_dynamics.results import read_results
 
 from notebooks import execute, parameters
@@ -47,8 +48,9 @@ def test_papermill_other_coupling_sweep(tmp_path):
     got = read_results("neural_mass", tmp_path / "results")
     run = nm.simulate_mass([nm.JansenRit(coupling_c=c) for c in sweep], nm.noise_input(42, 200000),
                            1e-4, 20.0)
-    spectra = nm.eeg_spectrum(run.eeg_mv, 1e-4, 2.0, 4.0, 2.0)
-    peaks = [nm.dominant_peak(nm.Spectrum(spectra.frequencies_hz, p), 3.0) for p in spectra.power]
+    batch = nm.eeg_spectrum(run.eeg_mv, 1e-4, 2.0, 4.0, 2.0)
+    peaks = [spectra.dominant_peak(spectra.Spectrum(batch.frequencies_hz, p), 3.0)
+             for p in batch.power]
     best = max(range(3), key=lambda i: peaks[i].power)
     assert got["max_peak_coupling"] == sweep[best]
     assert got["max_peak_power"] == pytest.approx(peaks[best].power, rel=1e-12)

@@ -8,7 +8,7 @@ import pytest
 import quantities as pq
 from elephant.spike_train_correlation import spike_time_tiling_coefficient
 
-from neural_dynamics import synchrony
+from neural_dynamics import spectra, synchrony
 
 TRAIN = np.array([10.0, 25.0, 40.0, 61.0, 80.0])
 
@@ -120,7 +120,7 @@ def test_population_rate_rhythm_and_spectrum():
     noise = synchrony.rhythm(np.random.default_rng(0).normal(size=5000), 1.0)
     assert noise.strength < 0.1
     t = np.arange(0, 10.0, 0.001)
-    spectrum = synchrony.welch_spectrum(np.sin(2 * np.pi * 12.0 * t), 1000.0, 2.0)
+    spectrum = spectra.welch(np.sin(2 * np.pi * 12.0 * t), 1000.0, 2.0)
     assert spectrum.frequencies_hz[np.argmax(spectrum.power)] == pytest.approx(12.0)
 
 
@@ -133,7 +133,8 @@ def test_population_rate_rhythm_and_spectrum():
         (lambda: synchrony.interval_jitter(TRAIN, 5.0, 3), "must be a numpy.random.Generator"),
         (lambda: synchrony.jitter_test(TRAIN, TRAIN, 2.0, 5.0, 0, None), "n_surrogates = 0"),
         (lambda: synchrony.synchrony_chi(np.ones(5)), "must be \\(neurons >= 2"),
-        (lambda: synchrony.welch_spectrum(np.ones(10), 1000.0, 1.0), "segment_s = 1.0"),
+        (lambda: spectra.welch(np.ones(10), 1000.0, 1.0), "segment_s = 1.0"),
+        (lambda: spectra.welch(np.ones(10), 10.0, 0.5, 0.5), "overlap_s = 0.5"),
     ],
 )
 def test_bad_inputs(call, message):

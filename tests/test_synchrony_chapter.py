@@ -76,6 +76,7 @@ def test_papermill_ratio_12_gives_the_reference_values_for_that_circuit(tmp_path
         ("ratio_12", -1.0, r"ratio_12 = -1\.0: must be a finite number >= 0"),
         ("n_seeds", 1, r"n_seeds = 1: must be an int >= 2"),
         ("coupling_sweep", [0.0, -2.0], r"coupling_sweep\[1\] = -2\.0"),
+        ("fine_ratio_step", 0.0, r"fine_ratio_step = 0\.0: must be a finite number > 0"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):

@@ -2,18 +2,27 @@
 
 Modules, one job each:
 
-- ``params``: validated parameter objects (``Neuron``, ``Gate``, ``Circuit``);
-- ``presets``: the book's named neurons and protocols (``Protocol``);
+- ``params``: validated parameter objects (``Neuron``, ``Gate``, ``Circuit``, ``SynapseType``,
+  ``Network``);
+- ``presets``: the book's named neurons, circuits and protocols (``Protocol``);
 - ``kernel``: the compiled integrate-and-fire kernel, ``simulate``;
+- ``noise``: Ornstein-Uhlenbeck input noise and seeded noisy batches;
+- ``networks``: builders of the coupled pair and of excitatory-inhibitory networks;
 - ``metrics``: spike-train metrics (pure functions);
+- ``synchrony``: synchrony measures between trains and across a population;
 - ``analytic``: closed forms of the integrate-and-fire neuron;
-- ``sweeps``: current sweeps and rheobase searches built on the kernel;
+- ``adaptation``: the adaptation gate and the mean-adaptation reduction;
+- ``sweeps``: current and parameter sweeps built on the kernel;
+- ``neural_mass``: the Jansen-Rit model, its kernel, equilibria and bifurcations;
+- ``spectra``: Welch power spectra and spectral peaks;
 - ``results``: the chapters' results tables;
-- ``style``: the book's figure style.
+- ``style``: the book's figure style;
+- ``checks``: the input checks behind every error message.
 """
 
 from .kernel import SimulationResult, simulate
-from .params import Circuit, Gate, Neuron
+from .params import Circuit, Gate, Network, Neuron, SynapseType
 from .presets import Protocol
 
-__all__ = ["Circuit", "Gate", "Neuron", "Protocol", "SimulationResult", "simulate"]
+__all__ = ["Circuit", "Gate", "Network", "Neuron", "Protocol", "SimulationResult",
+           "SynapseType", "simulate"]

@@ -296,8 +296,8 @@ def _as_batch(circuits) -> list[Network]:
     batch = [c.as_network() if isinstance(c, Circuit) else c for c in batch]
     if any(c.topology != batch[0].topology for c in batch):
         raise ValueError(
-            "circuits: every circuit of a batch must have the same number of neurons and the "
-            "same gate sources and targets (networks: the same gate sources and types)"
+            "circuits: every circuit of a batch must have the same number of neurons, the same "
+            "number of gates and the same gate sources (networks: also the same synapse types)"
         )
     return batch
 
@@ -360,8 +360,8 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     ----------
     circuits : Circuit, Network, or a sequence of them
         One circuit (shared by every member of the batch) or one per batch member; all with
-        the same topology (neurons and gate sources/targets, or for networks gate sources and
-        synapse types). Weights and parameters may differ between members.
+        the same topology (number of neurons, gate sources and, for networks, synapse types).
+        Weights, gate targets and parameters may differ between members.
     current_na : float or array_like
         Injected current, nA. A number; shape (circuits, neurons) for constant currents; or
         (circuits, neurons, N) sampled at the step times ``protocol.step_times_ms``. Axes of

@@ -17,16 +17,14 @@ with C_ep = C, C_pe = 0.8 C, C_ip = C_pi = 0.25 C. The textbook input is p = 0.8
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numba
 import numpy as np
-from scipy import optimize, signal
+from scipy import optimize
 
-from . import checks
+from . import checks, spectra
 
 # state order in the kernel: y_p, y_e, y_i, z_p, z_e, z_i
 N_STATES = 6
@@ -121,11 +119,9 @@ def _jr_block(par, xi, dt, n_steps, state, eeg, stride, blowup):
             if blowup[b] < 0 and not (abs(y_p[b]) < LIMIT and abs(y_e[b]) < LIMIT
                                       and abs(y_i[b]) < LIMIT):
                 blowup[b] = k
-        if k == n_steps:
-            break
-        for b in range(n):
+            if k == n_steps:
+                continue
             x = xi[0, k] if shared else xi[b, k]
-            u_p = c_pe[b] * y_e[b] - c_pi[b] * y_i[b]
             s_p = e_max[b] / (1.0 + math.exp(r[b] * (v0[b] - u_p)))
             # S(C_ep y_p) and S(C_ip y_p) from one exponential: with C_ip = C_ep / 4,
             # exp(r (v0 - C_ep y_p)) = exp(r v0) q^4 where q = exp(-r C_ip y_p)
@@ -290,68 +286,27 @@ def simulate_mass(models, xi, dt_s: float, duration_s: float, initial_state=None
     return MassRun(eeg.T, dt * record_every, state)
 
 
-class Spectrum(NamedTuple):
-    frequencies_hz: np.ndarray
-    power: np.ndarray  # mV^2/Hz
-
-
 def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: float,
-                 overlap_s: float) -> Spectrum:
+                 overlap_s: float) -> spectra.Spectrum:
     """Welch PSD of the EEG after a transient (the spec's estimator).
 
-    The first ``transient_s`` are dropped and the mean subtracted; then ``scipy.signal.welch``
-    with a Hann window, segments of ``segment_s``, ``overlap_s`` overlap, constant detrend per
-    segment and a one-sided density (mV^2/Hz). Works on the last axis of a batch.
+    The first ``transient_s`` are dropped and the mean subtracted; then ``spectra.welch`` (Hann
+    window, segments of ``segment_s`` overlapping by ``overlap_s``, constant detrend per
+    segment, one-sided density in mV^2/Hz). Works on the last axis of a batch.
     """
     x = checks.finite_array("eeg_mv", eeg_mv)
     dt = checks.positive("sample_dt_s", sample_dt_s)
     transient = checks.non_negative("transient_s", transient_s)
-    segment = checks.positive("segment_s", segment_s)
-    overlap = checks.non_negative("overlap_s", overlap_s)
-    if overlap >= segment:
-        raise ValueError(f"overlap_s = {overlap}: must be < segment_s = {segment}")
     kept = x[..., int(round(transient / dt)):]
-    nperseg = int(round(segment / dt))
-    if kept.shape[-1] < nperseg:
+    if kept.shape[-1] < int(round(checks.positive("segment_s", segment_s) / dt)):
         raise ValueError(
-            f"segment_s = {segment}: longer than the {kept.shape[-1] * dt:g} s left after "
+            f"segment_s = {segment_s}: longer than the {kept.shape[-1] * dt:g} s left after "
             f"transient_s = {transient}"
         )
     # one C-contiguous copy along time, so that scipy's segments are contiguous for the FFT
     centred = np.array(kept, order="C")
     centred -= centred.mean(axis=-1, keepdims=True)
-
-    def welch(rows):
-        return signal.welch(rows, fs=1.0 / dt, window="hann", nperseg=nperseg,
-                            noverlap=int(round(overlap / dt)), detrend="constant",
-                            scaling="density", return_onesided=True, axis=-1)
-
-    flat = centred.reshape(-1, centred.shape[-1])
-    workers = min(os.cpu_count() or 1, flat.shape[0])
-    if workers > 1:  # the FFTs release the GIL: rows split over threads, results unchanged
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(welch, np.array_split(flat, workers)))
-        f, p = parts[0][0], np.concatenate([part[1] for part in parts])
-    else:
-        f, p = welch(flat)
-    return Spectrum(f, p.reshape(centred.shape[:-1] + f.shape))
-
-
-class Peak(NamedTuple):
-    frequency_hz: float
-    power: float
-
-
-def dominant_peak(spectrum: Spectrum, min_hz: float = 3.0, max_hz: float = math.inf) -> Peak:
-    """Frequency and value of the largest PSD value with min_hz <= f <= max_hz (1-D spectrum)."""
-    low = checks.non_negative("min_hz", min_hz)
-    if max_hz <= low:
-        raise ValueError(f"max_hz = {max_hz}: must be > min_hz = {low}")
-    band = (spectrum.frequencies_hz >= low) & (spectrum.frequencies_hz <= max_hz)
-    if not band.any():
-        raise ValueError(f"no frequency of the spectrum lies in [{low}, {max_hz}] Hz")
-    index = np.flatnonzero(band)[np.argmax(spectrum.power[band])]
-    return Peak(float(spectrum.frequencies_hz[index]), float(spectrum.power[index]))
+    return spectra.welch(centred, 1.0 / dt, segment_s, overlap_s)
 
 
 def rms_mv(eeg_mv, sample_dt_s: float, transient_s: float) -> float:

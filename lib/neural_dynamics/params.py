@@ -179,11 +179,6 @@ class Circuit:
         """A circuit of one neuron without gates."""
         return cls((neuron,))
 
-    @property
-    def topology(self) -> tuple:
-        """Number of neurons and (source, target) of each gate: what a batch must share."""
-        return len(self.neurons), tuple((g.source, g.target) for g in self.gates)
-
     def as_network(self) -> Network:
         """The same circuit as a ``Network``: one synapse type per gate, one target per gate."""
         weights = np.zeros((len(self.gates), len(self.neurons)))

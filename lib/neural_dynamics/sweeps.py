@@ -1,4 +1,4 @@
-"""Current sweeps: one batched simulation, then the spike metrics of every member."""
+"""Sweeps: grids of values, one batched simulation, then the spike metrics of every member."""
 
 from __future__ import annotations
 
@@ -11,6 +11,25 @@ from .params import Circuit, Neuron
 from .presets import Protocol
 
 
+def even_grid(low, high, step, names=("low", "high", "step")) -> np.ndarray:
+    """Evenly spaced values low, low + step, ..., up to high (included when on the grid).
+
+    ``names`` are the parameter names used in error messages (e.g. a papermill user's
+    ``("0", "fine_ratio_max", "fine_ratio_step")``).
+
+    Raises
+    ------
+    ValueError
+        If a bound is not finite, step <= 0 or high < low, naming the offending parameter.
+    """
+    low_name, high_name, step_name = names
+    low = checks.finite(low_name, low)
+    high = checks.at_least(high_name, high, low_name, low)
+    step = checks.positive(step_name, step)
+    n = int(np.floor((high - low) / step + 1e-9))
+    return np.round(low + step * np.arange(n + 1), 12)
+
+
 def current_grid_na(current_min_na: float, current_max_na: float, current_step_na: float):
     """Evenly spaced currents min, min + step, ..., up to max (included when on the grid), nA.
 
@@ -20,11 +39,8 @@ def current_grid_na(current_min_na: float, current_max_na: float, current_step_n
         If a bound is not finite, ``current_step_na`` <= 0 or
         ``current_max_na`` < ``current_min_na``.
     """
-    low = checks.finite("current_min_na", current_min_na)
-    high = checks.at_least("current_max_na", current_max_na, "current_min_na", low)
-    step = checks.positive("current_step_na", current_step_na)
-    n = int(np.floor((high - low) / step + 1e-9))
-    return np.round(low + step * np.arange(n + 1), 12)
+    return even_grid(current_min_na, current_max_na, current_step_na,
+                     ("current_min_na", "current_max_na", "current_step_na"))
 
 
 def _as_circuit(model) -> Circuit:

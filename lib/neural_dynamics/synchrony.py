@@ -13,7 +13,6 @@ from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
-from scipy import signal
 
 from . import checks
 
@@ -241,32 +240,6 @@ def population_rate_hz(spike_trains_ms, duration_ms: float, bin_ms: float) -> np
     edges = np.arange(n_bins + 1) * width
     counts = sum(np.histogram(np.asarray(t, dtype=float), edges)[0] for t in trains)
     return counts / len(trains) / (width / 1000.0)
-
-
-class Spectrum(NamedTuple):
-    """One-sided power spectral density."""
-
-    frequencies_hz: np.ndarray
-    power: np.ndarray
-
-
-def welch_spectrum(x, sampling_hz: float, segment_s: float) -> Spectrum:
-    """Welch PSD of a signal (Hann window, half-overlapping segments, mean removed per segment).
-
-    Thin wrapper of ``scipy.signal.welch``; the unit of ``power`` is the signal's unit squared
-    per Hz.
-    """
-    values = checks.finite_array("x", x)
-    fs = checks.positive("sampling_hz", sampling_hz)
-    segment = checks.positive("segment_s", segment_s)
-    nperseg = int(round(segment * fs))
-    if values.ndim != 1 or nperseg < 2 or nperseg > values.size:
-        raise ValueError(
-            f"segment_s = {segment}: must give between 2 and {values.size} samples per segment"
-        )
-    f, p = signal.welch(values, fs=fs, window="hann", nperseg=nperseg,
-                        noverlap=nperseg // 2, detrend="constant", scaling="density")
-    return Spectrum(f, p)
 
 
 def stroboscopic_phases(times_1_ms, times_2_ms) -> np.ndarray:

@@ -24,6 +24,8 @@ def parameters(chapter: str) -> dict:
     for node in ast.parse(cell.source).body:
         if isinstance(node, ast.Assign):
             values[node.targets[0].id] = ast.literal_eval(node.value)
+        elif isinstance(node, ast.AnnAssign):
+            values[node.target.id] = ast.literal_eval(node.value)
     return values
 
 

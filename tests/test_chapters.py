@@ -50,7 +50,7 @@ def test_outputs_carry_no_warnings_or_errors(chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_one_parameters_cell_with_results_dir(chapter):
     cells = [c for c in read(chapter).cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(cells) == 1 and "results_dir = None" in cells[0].source
+    assert len(cells) == 1 and 'results_dir: "Optional[str]" = None' in cells[0].source
 
 
 def test_no_hand_typed_numbers_in_the_landing_page(root):

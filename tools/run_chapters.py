@@ -7,7 +7,8 @@
 With ``--params SET``, ``data/params/SET/<chapter>.yaml`` (when present) overrides the chapter's
 ``parameters`` cell, as ``papermill -f`` would. Papermill writes timestamps, durations and paths
 into the notebook on every run; they are removed here so that re-executing unchanged code
-leaves ``git diff`` empty.
+leaves ``git diff`` empty. The kernel is the venv's ``python3`` kernel spec, which the set-up
+points at an encrypted local provisioner (``lib/book_kernel``), so no kernel warning is printed.
 """
 
 from __future__ import annotations
@@ -19,24 +20,12 @@ from pathlib import Path
 import nbformat
 import papermill
 import yaml
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 PARAMS = ROOT / "data" / "params"
 CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass")
 INJECTED = "injected-parameters"
-
-
-class LocalKernelManager(AsyncKernelManager):
-    """A kernel manager that talks to the kernel over local IPC sockets instead of TCP.
-
-    The kernel is local anyway; over TCP, ipykernel warns on every start that the traffic is
-    unencrypted, which would be the build's only warning.
-    """
-
-    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
 
 def strip_run_metadata(path: Path) -> None:
@@ -74,7 +63,6 @@ def execute(chapter: str, parameters: dict | None = None, output: Path | None = 
         kernel_name="python3",
         cwd=str(BOOK),
         progress_bar=False,
-        kernel_manager_class=LocalKernelManager,
     )
     strip_run_metadata(target)
     return target

@@ -146,6 +146,7 @@ def fit_exponential_approach(t_ms, y) -> ExponentialFit:
         (tau, initial, final), _ = curve_fit(
             model, t, values, p0=(span / 3, values[0], values[-1]),
             bounds=([1e-9, -np.inf, -np.inf], [np.inf, np.inf, np.inf]),
+            xtol=1e-15, ftol=1e-15, gtol=1e-15,  # converged far beyond the stored digits
         )
     except RuntimeError as error:
         raise ValueError(f"fit_exponential_approach: the fit did not converge ({error})") from None

@@ -2,8 +2,13 @@
 
 The table is the book's public interface (spec "The book's interface"):
 ``<results_dir>/<chapter>.csv`` with columns ``metric,value,unit,description``, one row per
-metric, values at full precision. ``manifest.json`` beside it records, per chapter, the file's
-SHA-256 and the parameters it was computed with. Nothing here knows about notebooks.
+metric. ``manifest.json`` beside it records, per chapter, the file's SHA-256 and the parameters
+it was computed with. Nothing here knows about notebooks.
+
+Values are stored rounded to :data:`SIGNIFICANT_DIGITS` significant digits
+(:func:`significant`). The computations determine them far better than that, while their last
+binary digits depend on the CPU and BLAS (numba and OpenBLAS pick other instructions on another
+machine); rounding makes the stored and glued numbers identical on every machine.
 """
 
 from __future__ import annotations
@@ -18,6 +23,31 @@ import tempfile
 from pathlib import Path
 
 COLUMNS = ("metric", "value", "unit", "description")
+SIGNIFICANT_DIGITS = 10
+
+
+def significant(value, digits: int = SIGNIFICANT_DIGITS):
+    """``value`` rounded to ``digits`` significant digits, as a plain Python number.
+
+    Integers (and bools) come back unchanged, NaN and infinities as they are, any other real
+    number as the float nearest to its decimal rounding, so ``repr`` prints at most ``digits``
+    digits. This is what the chapters store and glue: the same on every machine, as long as
+    the computation is accurate to well beyond ``digits`` digits.
+
+    Raises
+    ------
+    ValueError
+        For a value that is not a real number.
+    """
+    if isinstance(value, (bool, int)):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"value = {value!r}: must be a real number") from None
+    if not math.isfinite(number):
+        return number
+    return float(f"{number:.{digits}g}")
 
 
 def default_results_dir() -> Path:
@@ -40,7 +70,7 @@ def _format_value(name: str, value) -> str:
             raise ValueError(f"value of {name} = {value!r}: must be a number") from None
     if isinstance(value, int):
         return str(value)
-    return "nan" if math.isnan(value) else repr(float(value))
+    return "nan" if math.isnan(value) else repr(significant(value))
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -1,0 +1,5 @@
+"""``python -m book_kernel``: install the encrypted ``python3`` kernel spec into this environment."""
+
+from book_kernel import install
+
+print(f"kernel spec: {install()}")

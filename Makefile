@@ -3,6 +3,7 @@
 #   make book PARAMS=name   the same with the parameter set data/params/name/
 #   make test               unit tests, notebook tests (nbval), book build and parameter tests
 #   make bench              benchmarks (not part of the tests)
+#   make portable           re-execute and re-test under another CPU/BLAS; fail on any change
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PARAMS ?=
 
-.PHONY: setup execute book test bench lint clean
+.PHONY: setup execute book test bench lint portable clean
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ book: execute
 
 test: setup
 	$(BIN)/python -m pytest
+
+portable: setup
+	bash tools/check_portable.sh
 
 bench: setup
 	$(BIN)/python tests/benchmarks/bench.py

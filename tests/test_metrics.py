@@ -94,6 +94,32 @@ def test_exponential_fit_recovers_a_known_approach():
     assert fit.rms_residual < 1e-6
     with pytest.raises(ValueError, match="length >= 4"):
         metrics.fit_exponential_approach([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="no interior minimum"):
+        metrics.fit_exponential_approach(t, 3.0 * t)  # a straight line approaches nothing
+
+
+def test_exponential_fit_is_the_least_squares_minimum_of_noisy_data():
+    """Against scipy's curve_fit (an independent minimiser), and with the final value fixed."""
+    from scipy.optimize import curve_fit
+
+    rng = np.random.default_rng(1)
+    t = np.linspace(0.0, 700.0, 25)
+    y = 9.5 + 31.0 * np.exp(-t / 160.0) + rng.normal(0.0, 0.8, t.size)
+    fit = metrics.fit_exponential_approach(t, y)
+
+    def model(x, tau, initial, final):
+        return final + (initial - final) * np.exp(-x / tau)
+
+    (tau, initial, final), _ = curve_fit(model, t, y, p0=(100.0, 40.0, 10.0), xtol=1e-14,
+                                         ftol=1e-14, gtol=1e-14)
+    assert (fit.tau_ms, fit.initial, fit.final) == pytest.approx((tau, initial, final), rel=1e-6)
+    assert fit.rms_residual == pytest.approx(np.sqrt(np.mean((model(t, tau, initial, final) - y)
+                                                             ** 2)), rel=1e-9)
+    held = metrics.fit_exponential_approach(t, y, final=9.0)
+    assert held.final == 9.0
+    (tau_held, initial_held), _ = curve_fit(lambda x, tau, a: model(x, tau, a, 9.0), t, y,
+                                            p0=(100.0, 40.0), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    assert (held.tau_ms, held.initial) == pytest.approx((tau_held, initial_held), rel=1e-6)
 
 
 def test_mean_confidence_interval():

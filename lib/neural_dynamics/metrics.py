@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy import stats
-from scipy.optimize import curve_fit
+from scipy.optimize import brentq
 
 from . import checks
 
@@ -112,8 +112,17 @@ class ExponentialFit(NamedTuple):
     rms_residual: float
 
 
-def fit_exponential_approach(t_ms, y) -> ExponentialFit:
-    """Least-squares fit of an exponential approach to a final value (scipy ``curve_fit``).
+def fit_exponential_approach(t_ms, y, final=None) -> ExponentialFit:
+    """Least-squares fit of an exponential approach to a final value.
+
+    The model is y(t) = final + (initial - final) exp(-(t - t_0) / tau_ms), t_0 the first
+    sample. It is linear in ``initial`` and ``final`` for a given ``tau_ms``, so the fit is done
+    by variable projection (Golub & Pereyra 1973): those two come from a linear least-squares
+    solve, and ``tau_ms`` is the root of the derivative of the residual sum of squares (by the
+    envelope theorem, -2 r . (c dE/dtau)), found with ``scipy.optimize.brentq``. Solving the
+    stationarity condition pins ``tau_ms`` down to near machine precision, where a minimiser
+    that watches the cost stops within about the square root of it, so the result is the same on
+    every machine.
 
     Parameters
     ----------
@@ -121,6 +130,8 @@ def fit_exponential_approach(t_ms, y) -> ExponentialFit:
         Increasing sample times, ms; at least four.
     y : array_like, (n,)
         Values, e.g. an instantaneous rate.
+    final : float or None
+        The final value, held fixed if given (then only ``tau_ms`` and ``initial`` are fitted).
 
     Returns
     -------
@@ -130,28 +141,43 @@ def fit_exponential_approach(t_ms, y) -> ExponentialFit:
     Raises
     ------
     ValueError
-        With fewer than four samples, or if the fit does not converge.
+        With fewer than four samples, or if the residual has no interior minimum in tau
+        (no exponential approach in the data).
     """
     t = checks.sorted_times("t_ms", t_ms)
     values = checks.finite_array("y", y)
     if t.size < 4 or values.shape != t.shape:
         raise ValueError(f"t_ms and y: need two 1-D arrays of one length >= 4, got {t.size}")
-    t0 = t[0]
+    fixed = None if final is None else checks.finite("final", final)
+    elapsed = t - t[0]
+    target = values if fixed is None else values - fixed
 
-    def model(x, tau, initial, final):
-        return final + (initial - final) * np.exp(-(x - t0) / tau)
+    def solve(tau):
+        decay = np.exp(-elapsed / tau)
+        basis = np.column_stack([decay] if fixed is not None else [decay, 1.0 - decay])
+        coefficients = np.linalg.lstsq(basis, target, rcond=None)[0]
+        return decay, coefficients, target - basis @ coefficients
 
-    span = max(t[-1] - t0, 1e-9)
-    try:
-        (tau, initial, final), _ = curve_fit(
-            model, t, values, p0=(span / 3, values[0], values[-1]),
-            bounds=([1e-9, -np.inf, -np.inf], [np.inf, np.inf, np.inf]),
-            xtol=1e-15, ftol=1e-15, gtol=1e-15,  # converged far beyond the stored digits
-        )
-    except RuntimeError as error:
-        raise ValueError(f"fit_exponential_approach: the fit did not converge ({error})") from None
-    residual = float(np.sqrt(np.mean((model(t, tau, initial, final) - values) ** 2)))
-    return ExponentialFit(float(tau), float(initial), float(final), residual)
+    def slope(tau):
+        decay, coefficients, residual = solve(tau)
+        amplitude = coefficients[0] - (0.0 if fixed is not None else coefficients[1])
+        return -2.0 * float(residual @ (amplitude * decay * elapsed / tau**2))
+
+    span = max(elapsed[-1], 1e-9)
+    taus = span * np.logspace(-3, 3, 121)
+    costs = [float(np.sum(solve(tau)[2] ** 2)) for tau in taus]
+    best = int(np.argmin(costs))
+    if best in (0, taus.size - 1):
+        raise ValueError("fit_exponential_approach: the fit did not converge "
+                         "(no interior minimum in tau_ms: the data do not approach a value)")
+    tau = brentq(slope, taus[best - 1], taus[best + 1], xtol=1e-14 * taus[best])
+    decay, coefficients, residual = solve(tau)
+    if fixed is None:
+        initial, final_value = coefficients[0], coefficients[1]
+    else:
+        initial, final_value = coefficients[0] + fixed, fixed
+    rms = float(np.sqrt(np.mean(residual**2)))
+    return ExponentialFit(float(tau), float(initial), float(final_value), rms)
 
 
 def adaptation_index(spike_times_ms) -> float:

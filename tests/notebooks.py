@@ -1,7 +1,11 @@
 """Helpers for the tests that read or execute the chapter notebooks."""
 
 import ast
+import re
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 
@@ -33,3 +37,67 @@ def execute(chapter: str, tmp_path, **params):
     """Execute a chapter with papermill into ``tmp_path``, with results there too."""
     params.setdefault("results_dir", str(tmp_path / "results"))
     return run_chapters.execute(chapter, params, output=tmp_path / f"{chapter}.ipynb")
+
+
+GLUE_REFERENCE = re.compile(r"\{glue(?::[a-z]+)?\}`(?P<ref>[^`]+)`")
+NOT_A_NUMBER = re.compile(r"\b(nan|inf|infinity)\b", re.I)
+BOOK_SOURCES = ["_config.yml", "_toc.yml", "book"]
+
+
+def glued(notebook) -> dict[str, str]:
+    """Every value a notebook glued, as the text a page would show (markdown, else plain)."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name is not None:
+                data = output["data"]
+                prefix = "application/papermill.record/"
+                values[name] = data.get(prefix + "text/markdown", data.get(prefix + "text/plain"))
+    return values
+
+
+def glue_references(markdown: str):
+    """``(page, key)`` of every ``{glue...}`` role in a markdown text (page None: this page)."""
+    for match in GLUE_REFERENCE.finditer(markdown):
+        ref = match.group("ref")
+        page, _, rest = ref.rpartition("::")
+        yield (page.removesuffix(".ipynb") or None), rest.split(":")[0]
+
+
+def unresolved_or_not_a_number(book: Path) -> list[str]:
+    """Problems of a book folder's glue: references to missing keys, glued nan or inf."""
+    values = {p.stem: glued(nbformat.read(p, as_version=4)) for p in book.glob("*.ipynb")}
+    pages = {p.stem: "\n".join(c.source for c in nbformat.read(p, as_version=4).cells
+                               if c.cell_type == "markdown") for p in book.glob("*.ipynb")}
+    pages["intro"] = (book / "intro.md").read_text()
+    problems = []
+    for page, text in pages.items():
+        for source, key in glue_references(text):
+            chapter = source or page
+            value = values.get(chapter, {}).get(key)
+            if value is None:
+                problems.append(f"{page}: {{glue}} {chapter}::{key} is never glued")
+            elif NOT_A_NUMBER.search(str(value)):
+                problems.append(f"{page}: {chapter}::{key} reads {value!r}")
+    return problems
+
+
+def copy_book(target: Path) -> Path:
+    """Copy the book's sources (config, table of contents, book/) into ``target``."""
+    for name in BOOK_SOURCES:
+        path = ROOT / name
+        (shutil.copytree if path.is_dir() else shutil.copy)(path, target / name)
+    return target
+
+
+def build_book(source: Path) -> Path:
+    """Build a copy of the book with -W (warnings are errors) and -n; return the HTML folder."""
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    run = subprocess.run(
+        [str(jupyter_book), "build", str(source), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    assert "WARNING" not in run.stdout + run.stderr, run.stdout[-4000:] + run.stderr[-4000:]
+    return source / "_build" / "html"

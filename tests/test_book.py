@@ -1,17 +1,12 @@
 """The book builds with warnings as errors, and its landing table is complete."""
 
 import re
-import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-
-SOURCES = ["_config.yml", "_toc.yml", "book"]
+from notebooks import build_book, copy_book
 
 
 class TableCells(HTMLParser):
@@ -38,18 +33,7 @@ class TableCells(HTMLParser):
 @pytest.fixture(scope="module")
 def built_html(tmp_path_factory) -> Path:
     """Build a copy of the book's sources with -W (warnings are errors) and -n (nitpicky)."""
-    source = tmp_path_factory.mktemp("book")
-    for name in SOURCES:
-        path = ROOT / name
-        (shutil.copytree if path.is_dir() else shutil.copy)(path, source / name)
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    run = subprocess.run(
-        [str(jupyter_book), "build", str(source), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
-    assert "WARNING" not in run.stdout + run.stderr
-    return source / "_build" / "html"
+    return build_book(copy_book(tmp_path_factory.mktemp("book")))
 
 
 def test_every_chapter_page_is_built(built_html):

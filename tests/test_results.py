@@ -1,4 +1,4 @@
-"""The results writer: the spec's CSV contract, full precision, atomic manifest."""
+"""The results writer: the spec's CSV contract, 10 significant digits, atomic manifest."""
 
 import csv
 import hashlib
@@ -21,7 +21,8 @@ def test_table_and_manifest(tmp_path):
     with open(path, newline="") as handle:
         table = list(csv.DictReader(handle))
     assert list(table[0]) == ["metric", "value", "unit", "description"]
-    assert float(table[0]["value"]) == ROWS[0][1]  # full precision: round-trips exactly
+    assert table[0]["value"] == "70.67137809"  # 10 significant digits, the same on every machine
+    assert table[2]["value"] == "nan"
     assert results.read_results("demo", tmp_path)["count"] == 7.0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["demo"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -29,6 +30,20 @@ def test_table_and_manifest(tmp_path):
     results.write_results("other", ROWS[:1], tmp_path)
     assert set(json.loads((tmp_path / "manifest.json").read_text())) == {"demo", "other"}
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_significant_rounds_floats_and_keeps_integers():
+    assert results.significant(70.67137809187279) == 70.67137809
+    assert results.significant(0.03217125411380915) == 0.03217125411
+    assert results.significant(-7.223189290092609e-5) == -7.22318929e-5
+    assert results.significant(44.44444444444444) == 44.44444444
+    assert results.significant(7) == 7 and isinstance(results.significant(7), int)
+    assert math.isnan(results.significant(math.nan))
+    assert results.significant(math.inf) == math.inf
+    # last-digit noise of another CPU does not reach the stored digits
+    assert results.significant(315.69642806881865) == results.significant(315.69642806882007)
+    with pytest.raises(ValueError, match="value = 'x': must be a real number"):
+        results.significant("x")
 
 
 @pytest.mark.parametrize(

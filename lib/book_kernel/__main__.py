@@ -1,4 +1,4 @@
-"""``python -m book_kernel``: install the encrypted ``python3`` kernel spec into this environment."""
+"""``python -m book_kernel``: install the encrypted ``python3`` kernel spec into this venv."""
 
 from book_kernel import install
 

@@ -15,7 +15,7 @@ from typing import Sequence
 import numba
 import numpy as np
 
-from . import checks
+from . import checks, limits
 from .params import Circuit, Network
 from .presets import Protocol
 
@@ -322,6 +322,8 @@ def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np
             f"current_na has shape {current.shape}: cannot be matched to {n_batch} circuit(s) "
             f"of {n_neurons} neuron(s) and {n_steps} steps"
         )
+    limits.memory("current_na (circuits x neurons x steps)", 8.0 * np.prod(target, dtype=float),
+                  "input currents")
     return np.ascontiguousarray(np.broadcast_to(current, target))
 
 
@@ -381,6 +383,10 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     ------
     ValueError
         If circuits differ in topology, ``current_na`` is not finite or its shape does not fit.
+    neural_dynamics.limits.WorkTooLarge
+        If the batch asks for more neuron updates than ``limits.MAX_NEURON_STEPS`` or its
+        recorded traces or currents for more memory than ``limits.MAX_BYTES`` (checked before
+        anything is allocated).
 
     Notes
     -----
@@ -393,6 +399,12 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     batch = _as_batch(circuits)
     n_neurons = len(batch[0].neurons)
     n_steps = protocol.n_steps
+    n_members = max(len(batch), np.shape(current_na)[0] if np.ndim(current_na) >= 2 else 1)
+    sizes = "dt_ms, duration_ms and the batch"
+    limits.neuron_steps(sizes, float(n_members) * n_neurons * n_steps)
+    if record:
+        n_traces = 2 * n_neurons + len(batch[0].gate_sources)
+        limits.memory(sizes, 8.0 * n_members * n_traces * (n_steps + 1.0), "recorded traces")
     current = _current_array(current_na, len(batch), n_neurons, n_steps)
     n_batch = current.shape[0]
     if len(batch) not in (1, n_batch):

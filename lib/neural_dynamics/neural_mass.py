@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from scipy import optimize
 
-from . import checks, spectra
+from . import checks, limits, spectra
 
 # state order in the kernel: y_p, y_e, y_i, z_p, z_e, z_i
 N_STATES = 6
@@ -196,6 +196,7 @@ def noise_input(seed: int, n_steps: int, mean: float = 160.0, sd: float = 200.0)
         raise ValueError(f"seed = {seed!r}: must be an int >= 0")
     checks.finite("mean", mean)
     checks.non_negative("sd", sd)
+    limits.memory("n_steps", 8.0 * n_steps, "input samples")
     return np.random.default_rng(seed).normal(mean, sd, n_steps)
 
 
@@ -205,6 +206,7 @@ def uniform_input(seed: int, n_steps: int, low: float, high: float) -> np.ndarra
         raise ValueError(f"seed = {seed!r}: must be an int >= 0")
     low = checks.finite("low", low)
     high = checks.at_least("high", high, "low", low)
+    limits.memory("n_steps", 8.0 * n_steps, "input samples")
     return np.random.default_rng(seed).uniform(low, high, n_steps)
 
 
@@ -236,6 +238,8 @@ def simulate_mass(models, xi, dt_s: float, duration_s: float, initial_state=None
         For bad parameters; for a time step at or above forward Euler's stability limit of the
         kernels' linear part (dt >= 2 / max(a, b)); or if a state still becomes NaN, infinite or
         absurdly large during the run: the message names the member and the time.
+    neural_dynamics.limits.WorkTooLarge
+        If the output or the number of updates exceeds the limits of ``neural_dynamics.limits``.
     """
     batch = [models] if isinstance(models, JansenRit) else list(models)
     if not batch or not all(isinstance(m, JansenRit) for m in batch):
@@ -256,6 +260,9 @@ def simulate_mass(models, xi, dt_s: float, duration_s: float, initial_state=None
     if not isinstance(record_every, (int, np.integer)) or record_every < 1:
         raise ValueError(f"record_every = {record_every!r}: must be an int >= 1")
     n_steps = int(round(duration / dt))
+    limits.memory("dt_s, duration_s and the batch",
+                  8.0 * len(batch) * (n_steps / record_every + 1.0), "output samples")
+    limits.neuron_steps("dt_s, duration_s and the batch", float(len(batch)) * n_steps)
     drive = checks.finite_array("xi", xi)
     if drive.ndim == 0:
         drive = np.full((1, n_steps), float(drive))

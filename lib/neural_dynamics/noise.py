@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from . import checks
+from . import checks, limits
 from .kernel import SimulationResult, simulate
 from .params import Circuit, Network
 
@@ -32,6 +32,13 @@ def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, t
         Time step and correlation time, ms (> 0).
     sigma_na : float
         Stationary standard deviation, nA (>= 0).
+
+    Raises
+    ------
+    ValueError
+        For a bad time constant, step or standard deviation (naming it).
+    neural_dynamics.limits.WorkTooLarge
+        If the draws and the current would take more than ``limits.MAX_BYTES``.
     """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
@@ -41,6 +48,8 @@ def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, t
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         raise ValueError(f"n_steps = {n_steps!r}: must be an int >= 1")
     shape = tuple(shape)
+    limits.memory("shape, n_steps", 16.0 * np.prod(shape, dtype=float) * n_steps,
+                  "noise (draws and current)")
     a = np.exp(-dt / tau)
     xi = rng.standard_normal(shape + (int(n_steps),))
     start = xi[..., :1] * sigma

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import checks, metrics
+from . import checks, limits, metrics
 from .kernel import SimulationResult, simulate
 from .params import Circuit, Neuron
 from .presets import Protocol
@@ -21,13 +21,18 @@ def even_grid(low, high, step, names=("low", "high", "step")) -> np.ndarray:
     ------
     ValueError
         If a bound is not finite, step <= 0 or high < low, naming the offending parameter.
+    neural_dynamics.limits.WorkTooLarge
+        If the grid would have more than ``limits.MAX_GRID_POINTS`` values (checked before
+        anything is allocated).
     """
     low_name, high_name, step_name = names
     low = checks.finite(low_name, low)
     high = checks.at_least(high_name, high, low_name, low)
     step = checks.positive(step_name, step)
-    n = int(np.floor((high - low) / step + 1e-9))
-    return np.round(low + step * np.arange(n + 1), 12)
+    count = np.floor((high - low) / step + 1e-9) + 1
+    limits.grid_points(", ".join(n for n in names if n.isidentifier()), count,
+                       "values in the grid")
+    return np.round(low + step * np.arange(int(count)), 12)
 
 
 def current_grid_na(current_min_na: float, current_max_na: float, current_step_na: float):

@@ -1,0 +1,64 @@
+"""Every chapter stays complete and true under other accepted parameters.
+
+Each folder of ``data/params/`` is a parameter set (one YAML file per chapter, as
+``make book PARAMS=<set>`` applies them). The sets include the awkward cases: no spikes, no
+bifurcation, sweeps that do not start at zero or omit the default, an empty inhibitory
+population. Under every set, every chapter executes, every ``{glue}`` reference of the
+chapters and of the landing page resolves, and no glued text reads nan or inf. The set
+``edge_cases`` is also built into the whole book with warnings as errors.
+"""
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+from notebooks import build_book, copy_book, run_chapters, unresolved_or_not_a_number
+
+SETS = sorted(p.name for p in (ROOT / "data" / "params").iterdir() if p.is_dir())
+BUILT_SET = "edge_cases"
+_EXECUTED = {}
+
+
+def executed_book(name, tmp_path_factory):
+    """A copy of the book whose chapters were executed with one parameter set (once)."""
+    if name not in _EXECUTED:
+        folder = copy_book(tmp_path_factory.mktemp(f"book_{name}"))
+        for chapter in run_chapters.CHAPTERS:
+            parameters = run_chapters.load_parameter_set(name, chapter)
+            parameters["results_dir"] = str(folder / "results")
+            run_chapters.execute(chapter, parameters,
+                                 output=folder / "book" / f"{chapter}.ipynb")
+        _EXECUTED[name] = folder
+    return _EXECUTED[name]
+
+
+def test_the_awkward_sets_are_shipped():
+    assert {"edge_cases", "shifted_sweeps"} <= set(SETS)
+
+
+def test_the_glue_check_finds_missing_and_nan_values(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Rate {glue:text}`rate_hz:.1f` Hz, {glue:text}`gone` ms."),
+        nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+            "display_data", data={"application/papermill.record/text/plain": "nan"},
+            metadata={"scrapbook": {"name": "rate_hz"}})]),
+    ]
+    nbformat.write(notebook, tmp_path / "chapter.ipynb")
+    (tmp_path / "intro.md").write_text("{glue:text}`chapter.ipynb::rate_hz:.2f`")
+    problems = unresolved_or_not_a_number(tmp_path)
+    assert problems == ["chapter: chapter::rate_hz reads 'nan'",
+                        "chapter: {glue} chapter::gone is never glued",
+                        "intro: chapter::rate_hz reads 'nan'"]
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_every_glue_resolves_and_none_reads_nan(name, tmp_path_factory):
+    problems = unresolved_or_not_a_number(executed_book(name, tmp_path_factory) / "book")
+    assert not problems, f"parameter set {name}:\n" + "\n".join(problems)
+
+
+def test_the_edge_cases_build_into_the_whole_book_without_warnings(tmp_path_factory):
+    html = build_book(executed_book(BUILT_SET, tmp_path_factory))
+    for page in run_chapters.CHAPTERS:
+        assert (html / "book" / f"{page}.html").is_file()

@@ -17,7 +17,8 @@ Modules, one job each:
 - ``spectra``: Welch power spectra and spectral peaks;
 - ``results``: the chapters' results tables;
 - ``style``: the book's figure style;
-- ``checks``: the input checks behind every error message.
+- ``checks``: the input checks behind every error message;
+- ``limits``: how much work and memory a computation may ask for, checked before allocating.
 """
 
 from .kernel import SimulationResult, simulate

@@ -1,0 +1,56 @@
+"""Periodic orbits of the Jansen-Rit model: shooting, Floquet multipliers, continuation."""
+
+import numpy as np
+import pytest
+
+from neural_dynamics import cycles
+from neural_dynamics import neural_mass as nm
+
+MODEL = nm.JansenRit()  # the base model, C = 135
+P_TO_XI = 1 / 0.8  # the textbook input p is 0.8 xi
+
+
+@pytest.fixture(scope="module")
+def alpha_orbit():
+    """The alpha cycle at p = 200 pulses/s, reached from rest."""
+    orbit = cycles.orbit_from(MODEL, 200 * P_TO_XI, np.zeros(6))
+    assert orbit is not None
+    return orbit
+
+
+def test_the_orbit_is_periodic_stable_and_independent_of_the_guess(alpha_orbit):
+    assert 9.0 < alpha_orbit.frequency_hz < 12.0  # an alpha rhythm
+    assert alpha_orbit.stable and alpha_orbit.multipliers.shape == (5,)
+    again = cycles.periodic_orbit(MODEL, 200 * P_TO_XI, alpha_orbit.state * 1.02,
+                                  alpha_orbit.period_s * 1.03)
+    assert again.period_s == pytest.approx(alpha_orbit.period_s, rel=1e-10)
+    assert again.amplitude_mv == pytest.approx(alpha_orbit.amplitude_mv, rel=1e-8)
+    # integrating one period (an independent RK4 run on another step) returns to the start
+    path = cycles.settle(MODEL, 200 * P_TO_XI, alpha_orbit.state, alpha_orbit.period_s)
+    np.testing.assert_allclose(path[-1], alpha_orbit.state, atol=1e-6)
+    assert path[0, 3] == 0.0  # phase condition: the point is an extremum of y_p
+
+
+def test_amplitude_vanishes_as_the_square_root_at_the_supercritical_hopf(alpha_orbit):
+    hopf = [b for b in nm.bifurcations(MODEL) if b.kind == "hopf" and b.input_xi > 0][0]
+    branch = cycles.follow(MODEL, alpha_orbit, np.array([150, 110, 100, 95, 92, 91, 90, 89])
+                           * P_TO_XI)
+    assert branch.ending == "hopf"
+    assert branch.hopf_xi == pytest.approx(hopf.input_xi, abs=0.02)
+    near = [o for o in branch.orbits if o.input_xi < 92.5 * P_TO_XI]
+    squares = [o.amplitude_mv ** 2 / (o.input_xi - hopf.input_xi) for o in near]
+    assert np.ptp(squares) < 0.05 * np.mean(squares)  # amplitude^2 grows linearly: supercritical
+    assert near[-1].frequency_hz == pytest.approx(hopf.frequency_hz, rel=2e-3)
+
+
+def test_a_run_that_settles_to_rest_has_no_orbit():
+    assert cycles.orbit_from(MODEL, 50 * P_TO_XI, np.zeros(6), settle_s=2.0) is None
+
+
+def test_bad_guesses_are_refused():
+    with pytest.raises(ValueError, match=r"state_guess has shape \(3,\)"):
+        cycles.periodic_orbit(MODEL, 200.0, np.zeros(3), 0.1)
+    with pytest.raises(ValueError, match="period_guess_s = -0.1"):
+        cycles.periodic_orbit(MODEL, 200.0, np.zeros(6), -0.1)
+    with pytest.raises(ValueError, match="input_xi = nan"):
+        cycles.periodic_orbit(MODEL, float("nan"), np.zeros(6), 0.1)

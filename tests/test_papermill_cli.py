@@ -47,3 +47,28 @@ def test_papermill_runs_a_notebook_without_kernel_warnings(tmp_path):
     assert "WARNING" not in run.stderr and "without encryption" not in run.stderr, run.stderr
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert out.cells[-1].outputs[0]["text"] == "42\n"
+
+
+def test_the_provisioner_drops_only_the_sigint_before_a_shutdown(monkeypatch):
+    import asyncio
+    import signal
+
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    from book_kernel import EncryptedLocalProvisioner
+
+    sent = []
+
+    async def record(self, signum):  # stands in for LocalProvisioner.send_signal
+        sent.append(signum)
+
+    monkeypatch.setattr(LocalProvisioner, "send_signal", record)
+    manager = AsyncKernelManager()
+    provisioner = EncryptedLocalProvisioner(kernel_id="k", kernel_spec=None, parent=manager)
+    manager.shutting_down = True
+    asyncio.run(provisioner.send_signal(signal.SIGINT))
+    asyncio.run(provisioner.send_signal(signal.SIGTERM))
+    manager.shutting_down = False
+    asyncio.run(provisioner.send_signal(signal.SIGINT))
+    assert sent == [signal.SIGTERM, signal.SIGINT]

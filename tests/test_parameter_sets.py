@@ -25,6 +25,8 @@ def executed_book(name, tmp_path_factory):
         folder = copy_book(tmp_path_factory.mktemp(f"book_{name}"))
         for chapter in run_chapters.CHAPTERS:
             parameters = run_chapters.load_parameter_set(name, chapter)
+            if not parameters:
+                continue  # at its defaults: the committed notebook (nbval re-executes it)
             parameters["results_dir"] = str(folder / "results")
             run_chapters.execute(chapter, parameters,
                                  output=folder / "book" / f"{chapter}.ipynb")

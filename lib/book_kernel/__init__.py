@@ -9,11 +9,18 @@ fix lives there: ``python -m book_kernel`` (run by the Makefile's set-up) rewrit
 (``transport_encryption = "auto"``; ipykernel's spec declares ``supported_encryption: curve``).
 The kernel then runs encrypted and prints nothing. Inside a virtual environment Jupyter prefers
 the environment's kernel specs to the user's, so this spec is the one found.
+
+jupyter_client also sends SIGINT before every shutdown request, to stop a cell that may still
+run; when the kernel is idle, as after papermill's last cell, the signal can land in a message
+handler and ipykernel logs "KeyboardInterrupt caught in kernel". The provisioner leaves that
+signal out during a shutdown: the shutdown request follows, and a kernel that does not stop
+is terminated by jupyter_client after ``shutdown_wait_time`` all the same.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,12 @@ class EncryptedLocalProvisioner(LocalProvisioner):
         if manager is not None and getattr(manager, "transport_encryption", "") == "disabled":
             kwargs.setdefault("transport_encryption", "auto")
         return await super().pre_launch(**kwargs)
+
+    async def send_signal(self, signum: int) -> None:
+        """Pass signals on, except the SIGINT that precedes a shutdown request."""
+        if signum == signal.SIGINT and getattr(self.parent, "shutting_down", False):
+            return
+        await super().send_signal(signum)
 
 
 def kernel_spec() -> dict:

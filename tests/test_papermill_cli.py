@@ -53,10 +53,9 @@ def test_the_provisioner_drops_only_the_sigint_before_a_shutdown(monkeypatch):
     import asyncio
     import signal
 
+    from book_kernel import EncryptedLocalProvisioner
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
-
-    from book_kernel import EncryptedLocalProvisioner
 
     sent = []
 

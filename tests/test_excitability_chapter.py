@@ -1,5 +1,6 @@
 """Chapter 1 as its users meet it: defaults, papermill parameters, results table, prose."""
 
+import nbformat
 import numpy as np
 import pandas as pd
 import papermill
@@ -10,7 +11,7 @@ from neural_dynamics.params import Circuit
 from neural_dynamics.results import read_results, significant
 
 import reference
-from notebooks import execute, parameters
+from notebooks import execute, glued, parameters, unresolved_or_not_a_number
 
 REQUIRED = {
     "rheobase_grid_fixed_na": 2.0,
@@ -90,3 +91,44 @@ def test_fine_grid_parameter_set_brings_grid_rheobase_within_a_step(root, tmp_pa
         finite = got[f"rheobase_finite_duration_{key}_na"]
         assert finite <= got[f"rheobase_grid_{key}_na"] < finite + step
     assert np.isclose(got["rheobase_grid_fixed_na"], 1.55)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"current_step_na": 1e-9},
+     r"current_min_na, current_max_na, current_step_na ask for 1\.05e\+10 values in the grid; "
+     r"the limit is 100,000 \(neural_dynamics\.limits\.MAX_GRID_POINTS\)"),
+    ({"duration_ms": 1e9},
+     r"dt_ms, duration_ms ask for [\d.,e+]+ GiB of traces, inputs and plotted data; the limit is "
+     r"4 GiB \(neural_dynamics\.limits\.MAX_BYTES\)"),
+    ({"dt_ms": 1e-7},
+     r"dt_ms, duration_ms ask for [\d.,e+]+ GiB of traces, inputs and plotted data; the limit is "
+     r"4 GiB \(neural_dynamics\.limits\.MAX_BYTES\)"),
+    ({"current_step_na": 5e-4, "duration_ms": 3e4},  # fits in memory, but too many updates
+     r"dt_ms, duration_ms, current_min_na, current_max_na, current_step_na ask for 2\.6\de\+10 "
+     r"neuron updates \(members x neurons x time steps\); the limit is 2e\+10 "
+     r"\(neural_dynamics\.limits\.MAX_NEURON_STEPS\)"),
+], ids=["grid", "duration", "time step", "neuron updates"])
+def test_work_too_large_stops_in_the_validation_cell(tmp_path, overrides, message):
+    """In the validation cell, before anything is simulated or written."""
+    with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
+        execute("excitability", tmp_path, **overrides)
+    assert error.value.ename == "WorkTooLarge"
+    assert "currents_na = sweeps.current_grid_na" in error.value.source  # the validation cell
+    assert not (tmp_path / "results" / "excitability.csv").exists()
+
+
+def test_everything_silent_is_explained_not_printed_as_nan(tmp_path):
+    """No spike anywhere: no grid rheobase, no rates, no sine spikes, no crossover in the grid."""
+    execute("excitability", tmp_path, current_max_na=1.0, probe_current_na=-2.0,
+            sine_amplitude_na=1.0)
+    book = tmp_path / "book"
+    book.mkdir()
+    (tmp_path / "excitability.ipynb").rename(book / "excitability.ipynb")
+    (book / "intro.md").write_text("")
+    assert unresolved_or_not_a_number(book) == []
+    text = glued(nbformat.read(book / "excitability.ipynb", as_version=4))
+    assert "does not exceed its rheobase" in text["sine_text"]
+    assert "not defined for either neuron" in text["grid_rheobase_text"]
+    assert "neither neuron fires twice" in text["probe_text"]
+    got = read_results("excitability", tmp_path / "results")
+    assert np.isnan(got["rheobase_grid_fixed_na"]) and np.isnan(got["threshold_rate_drop_pct"])

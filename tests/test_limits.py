@@ -1,7 +1,5 @@
 """Work too big to run stops at once, with the parameters, the size and the limit named."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -26,11 +24,9 @@ def test_the_message_names_parameters_size_and_limit():
 
 
 def test_a_grid_too_fine_is_refused_before_it_is_built():
-    start = time.perf_counter()
     with pytest.raises(limits.WorkTooLarge, match=(
             r"current_min_na, current_max_na, current_step_na ask for 1\.05e\+10 values")):
         sweeps.current_grid_na(0.0, 10.5, 1e-9)
-    assert time.perf_counter() - start < 1.0
     assert sweeps.current_grid_na(0.0, 10.5, 0.5).size == 22
 
 
@@ -40,7 +36,7 @@ def test_simulations_too_long_are_refused_before_allocating():
     with pytest.raises(limits.WorkTooLarge, match=r"dt_ms, duration_ms and the batch ask for "
                                                   r"4e\+10 neuron updates"):
         simulate(Circuit.of(neuron), 4.0, long)
-    with pytest.raises(limits.WorkTooLarge, match="GiB of recorded traces"):
+    with pytest.raises(limits.WorkTooLarge, match="GiB of recorded traces and spike buffer"):
         simulate(Circuit.of(neuron), 4.0, Protocol(0.05, 1e8, 50.0), record=True)
     with pytest.raises(limits.WorkTooLarge, match="neuron updates"):
         simulate(Circuit.of(neuron), np.full((10**6, 1), 4.0), Protocol(0.05, 1e6, 50.0))
@@ -53,3 +49,10 @@ def test_noise_and_neural_mass_inputs_too_large_are_refused():
         neural_mass.noise_input(0, 10**10)
     with pytest.raises(limits.WorkTooLarge, match="dt_s, duration_s and the batch"):
         neural_mass.simulate_mass(neural_mass.JansenRit(), 160.0, 1e-4, 1e7)
+
+
+def test_the_spike_buffer_of_a_huge_sweep_counts_too():
+    """100,000 members of 1e5 steps pass the update limit but would reserve 5.5 GiB of buffer."""
+    with pytest.raises(limits.WorkTooLarge, match="spike buffer"):
+        simulate(Circuit.of(presets.FIXED_THRESHOLD_NEURON), np.full((100_000, 1), 4.0),
+                 Protocol(0.05, 5000.0, 50.0))

@@ -402,9 +402,10 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     n_members = max(len(batch), np.shape(current_na)[0] if np.ndim(current_na) >= 2 else 1)
     sizes = "dt_ms, duration_ms and the batch"
     limits.neuron_steps(sizes, float(n_members) * n_neurons * n_steps)
-    if record:
-        n_traces = 2 * n_neurons + len(batch[0].gate_sources)
-        limits.memory(sizes, 8.0 * n_members * n_traces * (n_steps + 1.0), "recorded traces")
+    n_traces = 2 * n_neurons + len(batch[0].gate_sources) if record else 0
+    buffer_rows = float(n_members) * n_neurons * (8 + n_steps // 40)
+    limits.memory(sizes, 8.0 * n_members * n_traces * (n_steps + 1.0) + 24.0 * buffer_rows,
+                  "recorded traces and spike buffer")
     current = _current_array(current_na, len(batch), n_neurons, n_steps)
     n_batch = current.shape[0]
     if len(batch) not in (1, n_batch):

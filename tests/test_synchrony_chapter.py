@@ -1,5 +1,6 @@
 """Chapter 3 as its users meet it: defaults, results table, papermill parameters."""
 
+import nbformat
 import pandas as pd
 import papermill
 import pytest
@@ -9,7 +10,7 @@ from neural_dynamics.networks import coupled_pair
 from neural_dynamics.results import read_results, significant
 
 import reference
-from notebooks import execute, parameters
+from notebooks import NOT_A_NUMBER, execute, glue_references, glued, parameters
 
 REQUIRED = {
     "mean_rate_neuron1_hz": 50.0,
@@ -77,8 +78,67 @@ def test_papermill_ratio_12_gives_the_reference_values_for_that_circuit(tmp_path
         ("n_seeds", 1, r"n_seeds = 1: must be an int >= 2"),
         ("coupling_sweep", [0.0, -2.0], r"coupling_sweep\[1\] = -2\.0"),
         ("fine_ratio_step", 0.0, r"fine_ratio_step = 0\.0: must be a finite number > 0"),
+        ("noisy_ratio_12_sweep", [3.0, 1.0],
+         r"noisy_ratio_12_sweep = \[3\.0, 1\.0\]: must be increasing, without repeats"),
+        ("n_exc", 1, r"n_exc = 1: must be an int >= 2"),
+        ("locking_duration_ms", 400.0,
+         r"locking_duration_ms = 400\.0: must be > locking_transient_ms = 500\.0"),
+        ("noise_tau_ms", -5.0, r"noise_tau_ms = -5\.0: must be a finite number > 0"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
         execute("synchrony", tmp_path, **{**FAST, name: value})
+
+
+LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
+UPDATES = r" ask for [0-9.e+]+ neuron updates \(members x neurons x time steps\)" + LIMIT.format(
+    r"2e\+10", "MAX_NEURON_STEPS")
+NETWORK = "n_exc, n_inh, coupling_sweep, network_dt_ms, network_duration_ms"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"noisy_duration_ms": 1e9},
+         "dt_ms, noisy_duration_ms, n_seeds, noisy_ratio_12_sweep" + UPDATES),
+        ({"n_exc": 200_000}, NETWORK + UPDATES),
+        ({"network_dt_ms": 1e-6}, NETWORK + UPDATES),
+        ({"fine_ratio_step": 1e-9}, r"fine_ratio_max, fine_ratio_step ask for 4e\+09 values in "
+         r"the grid" + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"n_seeds": 10**6}, r"n_seeds, noisy_ratio_12_sweep ask for 9,000,000 noisy runs "
+         r"\(seeds x couplings\)" + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"n_surrogates": 10**7}, r"n_surrogates, n_seeds, noisy_ratio_12_sweep ask for "
+         r"7\.2e\+08 jitter surrogates \(surrogates x seeds x couplings\)"
+         + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"n_exc": 20_000, "network_duration_ms": 300.0},
+         r"n_exc, n_inh, network_dt_ms, network_duration_ms ask for 15\.6 GiB of network arrays "
+         r"\(dense weights, recorded traces, pre-drawn noise\)"
+         + LIMIT.format("4 GiB", "MAX_BYTES")),
+    ],
+)
+def test_papermill_work_too_large_stops_before_anything_runs(tmp_path, params, message):
+    """Too much work is refused by the validation cell, naming the parameters and the limit."""
+    with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
+        execute("synchrony", tmp_path, **params)
+    assert error.value.ename == "WorkTooLarge"
+    failed = [cell for cell in nbformat.read(tmp_path / "synchrony.ipynb", as_version=4).cells
+              if any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
+    assert len(failed) == 1 and "limits.neuron_steps(" in failed[0].source  # validation cell
+    assert not (tmp_path / "results" / "synchrony.csv").exists()
+
+
+def test_a_silent_neuron_1_is_explained_not_printed_as_nan(tmp_path):
+    """Below the rheobase neuron 1 never fires: the measures are NaN, the prose says why."""
+    execute("synchrony", tmp_path, current_1_na=0.5, **FAST)
+    got = read_results("synchrony", tmp_path / "results")
+    assert got["spikes_neuron1"] == 0 and got["mean_rate_neuron1_hz"] == 0.0
+    assert all(pd.isna(got[m]) for m in ("coincidence_fraction", "coincidence_fraction_max",
+                                         "mean_signed_lag_ms"))
+    notebook = nbformat.read(tmp_path / "synchrony.ipynb", as_version=4)
+    values = glued(notebook)
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    for _, key in glue_references(prose):
+        assert key in values and not NOT_A_NUMBER.search(str(values[key])), (key, values.get(key))
+    assert "neuron 1 does not fire" in values["base_numbers_text"]
+    assert "on its own it would never fire" in values["drive_text"]

@@ -1,5 +1,8 @@
 """Chapter 2 as its users meet it: defaults, results table, papermill parameters."""
 
+import math
+
+import nbformat
 import pandas as pd
 import papermill
 import pytest
@@ -8,7 +11,7 @@ from neural_dynamics import metrics, presets
 from neural_dynamics.results import read_results, significant
 
 import reference
-from notebooks import execute, parameters
+from notebooks import execute, glued, parameters, unresolved_or_not_a_number
 
 REQUIRED = {
     "steady_rate_without_adaptation_hz": 44.44,
@@ -63,8 +66,52 @@ def test_papermill_probe_current_changes_the_adapted_rate_as_the_reference_predi
         ("delta_a", 1.5, r"delta_a = 1\.5: must be a finite number in \[0\.0, 1\.0\]"),
         ("long_duration_ms", 500.0, r"long_duration_ms = 500\.0: must be > duration_ms"),
         ("tau_a_sweep_ms", [100.0, -1.0], r"tau_a_sweep_ms\[1\] = -1\.0"),
+        ("e_a_mv", 0.0, r"e_a_mv = 0\.0: must be <= e_leak_mv = -65\.0"),
     ],
 )
 def test_papermill_bad_adaptation_parameters_are_named(tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
         execute("adaptation", tmp_path, **{name: value})
+
+
+LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"current_step_na": 1e-9},
+         r"current_min_na, current_max_na, current_step_na ask for 1e\+10 values in the grid"
+         + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"tau_a_sweep_ms": [100.0] * 400, "delta_a_sweep": [0.1] * 400},
+         r"tau_a_sweep_ms, delta_a_sweep ask for 160,000 \(tau_a, delta_a\) pairs"
+         + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"dt_ms": 1e-7},
+         r"dt_ms, duration_ms ask for 417 GiB of recorded traces .*" + LIMIT.format(
+             "4 GiB", "MAX_BYTES")),
+        ({"long_duration_ms": 1e9},
+         r"dt_ms, duration_ms, long_duration_ms, current_min_na, current_max_na, current_step_na, "
+         r"tau_a_sweep_ms, delta_a_sweep, gbar_a_sweep_us ask for 2\.36e\+12 neuron updates .*"
+         + LIMIT.format(r"2e\+10", "MAX_NEURON_STEPS")),
+    ],
+)
+def test_papermill_work_too_large_stops_before_anything_is_simulated(tmp_path, params, message):
+    """Sizes are checked from the parameters alone: a clear error, no allocation, no table."""
+    with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
+        execute("adaptation", tmp_path, **params)
+    assert error.value.ename == "WorkTooLarge"
+    assert not (tmp_path / "results" / "adaptation.csv").exists()
+
+
+def test_papermill_probe_current_below_rheobase_explains_what_is_missing(tmp_path):
+    """No spike at the probe current: every glued text resolves, none reads nan."""
+    notebook = execute("adaptation", tmp_path, probe_current_na=0.5, long_duration_ms=1000.0,
+                       current_step_na=2.5, tau_a_sweep_ms=[700.0], delta_a_sweep=[0.1],
+                       gbar_a_sweep_us=[0.2])
+    (tmp_path / "intro.md").write_text("")
+    assert unresolved_or_not_a_number(tmp_path) == []
+    texts = glued(nbformat.read(notebook, as_version=4))
+    assert "does not fire" in texts["probe_text"]
+    got = read_results("adaptation", tmp_path / "results")
+    assert got["steady_rate_with_adaptation_hz"] == 0.0
+    assert math.isnan(got["adaptation_index"])

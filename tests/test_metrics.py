@@ -96,6 +96,8 @@ def test_exponential_fit_recovers_a_known_approach():
         metrics.fit_exponential_approach([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="no interior minimum"):
         metrics.fit_exponential_approach(t, 3.0 * t)  # a straight line approaches nothing
+    with pytest.raises(ValueError, match="no interior minimum"):
+        metrics.fit_exponential_approach(t, np.full(t.size, 7.0))  # nor does a constant
 
 
 def test_exponential_fit_is_the_least_squares_minimum_of_noisy_data():

@@ -170,7 +170,11 @@ def fit_exponential_approach(t_ms, y, final=None) -> ExponentialFit:
     if best in (0, taus.size - 1):
         raise ValueError("fit_exponential_approach: the fit did not converge "
                          "(no interior minimum in tau_ms: the data do not approach a value)")
-    tau = brentq(slope, taus[best - 1], taus[best + 1], xtol=1e-14 * taus[best])
+    try:
+        tau = brentq(slope, taus[best - 1], taus[best + 1], xtol=1e-14 * taus[best])
+    except ValueError:  # a flat residual (e.g. constant data): no stationary point to find
+        raise ValueError("fit_exponential_approach: the fit did not converge (no interior "
+                         "minimum in tau_ms: the data do not approach a value)") from None
     decay, coefficients, residual = solve(tau)
     if fixed is None:
         initial, final_value = coefficients[0], coefficients[1]

@@ -148,6 +148,9 @@ def fit_exponential_approach(t_ms, y, final=None) -> ExponentialFit:
     values = checks.finite_array("y", y)
     if t.size < 4 or values.shape != t.shape:
         raise ValueError(f"t_ms and y: need two 1-D arrays of one length >= 4, got {t.size}")
+    if np.ptp(values) == 0:
+        raise ValueError("fit_exponential_approach: the fit did not converge (no interior "
+                         "minimum in tau_ms: constant data approach nothing)")
     fixed = None if final is None else checks.finite("final", final)
     elapsed = t - t[0]
     target = values if fixed is None else values - fixed

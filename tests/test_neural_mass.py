@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
+from neural_dynamics import limits, spectra
 from neural_dynamics import neural_mass as nm
-from neural_dynamics import spectra
 
 import reference
 
@@ -146,3 +146,36 @@ def test_dominant_peak_band_errors():
     with pytest.raises(ValueError, match="no frequency"):
         spectra.dominant_peak(spectrum, 5.0)
     assert math.isclose(spectra.dominant_peak(spectrum, 0.0).frequency_hz, 2.0)
+
+
+@pytest.mark.parametrize(
+    ("members", "samples", "transient_s", "segment_s", "overlap_s"),
+    [(6, 20001, 0.2, 0.4, 0.2), (1, 20001, 0.2, 0.4, 0.39), (3, 10001, 0.0, 0.01, 0.0)],
+)
+def test_spectrum_bytes_bounds_what_the_spectrum_holds(members, samples, transient_s, segment_s,
+                                                       overlap_s):
+    import tracemalloc
+
+    x = np.random.default_rng(0).normal(size=(members, samples))
+    tracemalloc.start()
+    try:
+        nm.eeg_spectrum(x, 1e-3, transient_s, segment_s, overlap_s)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = nm.spectrum_bytes(members, samples, 1e-3, transient_s, segment_s, overlap_s)
+    assert peak <= estimate <= 2 * peak
+
+
+def test_spectrum_bytes_of_absurd_sizes_is_a_large_number_not_an_error():
+    assert nm.spectrum_bytes(1, 1e300 / 1e-300, 1e-300, 1.0, 2.0, 1.0) > 1e300
+
+
+def test_spectrum_work_too_large_is_refused_before_allocating():
+    with pytest.raises(limits.WorkTooLarge, match="segment_s, overlap_s and the EEG ask for"):
+        nm.eeg_spectrum(np.zeros(100001), 1e-4, 0.0, 5.0, 4.9999)
+
+
+def test_an_overlap_equal_to_the_segment_after_rounding_is_named():
+    with pytest.raises(ValueError, match=r"overlap_s = 0\.99999: must be shorter than segment_s"):
+        nm.eeg_spectrum(np.zeros(5000), 1e-3, 0.0, 1.0, 0.99999)

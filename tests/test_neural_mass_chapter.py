@@ -1,5 +1,8 @@
 """Chapter 4 as its users meet it: defaults, results table, papermill parameters."""
 
+import shutil
+
+import nbformat
 import pandas as pd
 import papermill
 import pytest
@@ -8,7 +11,7 @@ from neural_dynamics import neural_mass as nm
 from neural_dynamics import spectra
 from neural_dynamics.results import read_results, significant
 
-from notebooks import execute, parameters
+from notebooks import BOOK, execute, glued, parameters, read, unresolved_or_not_a_number
 
 REQUIRED = {
     "dominant_frequency_hz": (3.0, 1e-9),
@@ -63,8 +66,84 @@ def test_papermill_other_coupling_sweep(tmp_path):
         ("dt_s", 0.05, r"dt_s = 0\.05: forward Euler diverges"),
         ("coupling_sweep", [135.0, -1.0], r"coupling_sweep\[1\] = -1\.0"),
         ("duration_s", 5.0, r"duration_s = 5\.0: must be > transient_s \+ segment_s"),
+        ("min_peak_hz", 6000.0,
+         r"min_peak_hz = 6000\.0: above the spectra's highest frequency, 5000 Hz"),
+        ("overlap_s", 3.99999,
+         r"overlap_s = 3\.99999: must be shorter than segment_s = 4\.0 by at least one time step"),
+        ("tau_e_sweep_ms", [0.04, 10.0], r"tau_e_sweep_ms\[0\] = 0\.04: forward Euler diverges"),
+        ("bifurcation_p_count", 1, r"bifurcation_p_count = 1: must be an int >= 2"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
         execute("neural_mass", tmp_path, **{**FAST, name: value})
+
+
+def test_papermill_cycle_runs_shorter_than_a_time_step_are_named(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError,
+                       match=r"cycle_duration_s = 5e-05: must be >= dt_s = 0\.0001"):
+        execute("neural_mass", tmp_path, cycle_duration_s=5e-5, cycle_transient_s=0.0)
+
+
+VALIDATION_CELL = "# 1. Each value on its own"
+GIB = r"[\d.,]+ GiB"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"duration_s": 1e7}, rf"dt_s, duration_s ask for {GIB} of Gaussian input"),
+        ({"dt_s": 1e-9}, rf"dt_s, duration_s ask for {GIB} of Gaussian input"),
+        ({"kinetics_duration_s": 1e6},
+         rf"dt_s, kinetics_duration_s ask for {GIB} of uniform input"),
+        ({"fine_c_count": 10**7},
+         r"fine_c_count ask for 1e\+07 values of C in the fine sweep; the limit is 100,000 "
+         r"\(neural_dynamics\.limits\.MAX_GRID_POINTS\)"),
+        ({"bifurcation_p_count": 10**7},
+         r"bifurcation_p_count ask for 1e\+07 constant inputs of the bifurcation diagram"),
+        ({"tau_e_sweep_ms": [5.0] * 400, "tau_i_sweep_ms": [10.0] * 400},
+         r"tau_e_sweep_ms, tau_i_sweep_ms ask for 160,000 combinations"),
+        ({"fine_c_count": 20_000},
+         rf"dt_s, duration_s, fine_c_count, segment_s, overlap_s ask for {GIB} of outputs and "
+         r"work arrays of the fine sweep; the limit is 4 GiB "
+         r"\(neural_dynamics\.limits\.MAX_BYTES\)"),
+        ({"overlap_s": 3.9999},
+         rf"dt_s, duration_s, coupling_sweep, segment_s, overlap_s ask for {GIB} of outputs and "
+         r"work arrays of the coupling sweep"),
+        ({"cycle_duration_s": 1e4},
+         r"dt_s, cycle_duration_s, bifurcation_p_count ask for 2\.03e\+10 neuron updates"),
+        ({"kinetics_duration_s": 5000.0},
+         rf"dt_s, kinetics_duration_s, tau_e_sweep_ms, tau_i_sweep_ms, segment_s, overlap_s ask "
+         rf"for {GIB} of outputs and work arrays of the kinetics map"),
+    ],
+)
+def test_work_too_large_stops_in_the_validation_cell_and_writes_nothing(tmp_path, overrides,
+                                                                        message):
+    with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
+        execute("neural_mass", tmp_path, **overrides)
+    assert error.value.ename == "WorkTooLarge"
+    assert VALIDATION_CELL in error.value.source  # before anything was simulated
+    assert not (tmp_path / "results" / "neural_mass.csv").exists()
+
+
+def test_the_committed_chapter_compares_with_the_literature_and_the_original(root):
+    values = glued(read("neural_mass"))
+    assert values["run_text"] == "This page was executed with the original analysis's parameters."
+    assert values["reproduction_text"].startswith("The base model reproduces the original numbers")
+    assert values["literature_text"].startswith("They differ from Grimbert and Faugeras's values")
+
+
+def test_another_coupling_resolves_every_glue_and_says_the_comparison_does_not_apply(tmp_path):
+    """With C = 100 there is no Hopf point at positive input (the prose once referred to it)."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(BOOK / "intro.md", book / "intro.md")
+    output = execute("neural_mass", tmp_path, coupling_c=100.0, **FAST)
+    shutil.copy(output, book / "neural_mass.ipynb")
+    problems = [p for p in unresolved_or_not_a_number(book) if p.startswith("neural_mass")]
+    assert not problems
+    values = glued(nbformat.read(book / "neural_mass.ipynb", as_version=4))
+    assert "does not apply" in values["literature_text"]
+    assert "no Hopf bifurcation at positive input" in values["bifurcation_points_text"]
+    assert "`coupling_c`" in values["run_text"]
+    assert not values["reproduction_text"].startswith("The base model reproduces")

@@ -293,6 +293,25 @@ def simulate_mass(models, xi, dt_s: float, duration_s: float, initial_state=None
     return MassRun(eeg.T, dt * record_every, state)
 
 
+def spectrum_bytes(members: float, samples: float, sample_dt_s: float, transient_s: float,
+                   segment_s: float, overlap_s: float) -> float:
+    """Bytes that :func:`eeg_spectrum` holds at once for ``members`` signals of ``samples``.
+
+    Computed from the sizes alone, before anything is allocated, so that a chapter can check
+    a request against ``neural_dynamics.limits`` first: the centred copy of what is left after
+    the transient, and Welch's segments, which ``scipy.signal.welch`` detrends, windows and
+    transforms in copies of the segment array (about two at once; three are counted). With an
+    overlap close to the segment length the segments hold many copies of the signal.
+    Works with floats throughout, so that absurd sizes give a large (or infinite) number rather
+    than an overflow.
+    """
+    kept = max(float(samples) - float(np.rint(transient_s / sample_dt_s)), 0.0)
+    per_segment = max(float(np.rint(segment_s / sample_dt_s)), 1.0)
+    step = max(per_segment - float(np.rint(overlap_s / sample_dt_s)), 1.0)
+    segments = float(np.floor((kept - per_segment) / step)) + 1.0 if kept >= per_segment else 0.0
+    return 8.0 * float(members) * (kept + 3.0 * segments * per_segment)
+
+
 def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: float,
                  overlap_s: float) -> spectra.Spectrum:
     """Welch PSD of the EEG after a transient (the spec's estimator).
@@ -300,6 +319,14 @@ def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: floa
     The first ``transient_s`` are dropped and the mean subtracted; then ``spectra.welch`` (Hann
     window, segments of ``segment_s`` overlapping by ``overlap_s``, constant detrend per
     segment, one-sided density in mV^2/Hz). Works on the last axis of a batch.
+
+    Raises
+    ------
+    ValueError
+        For bad values; a segment longer than what is left after the transient; an overlap
+        that is not shorter than the segment by at least one sample.
+    neural_dynamics.limits.WorkTooLarge
+        If the work arrays (:func:`spectrum_bytes`) exceed ``neural_dynamics.limits.MAX_BYTES``.
     """
     x = checks.finite_array("eeg_mv", eeg_mv)
     dt = checks.positive("sample_dt_s", sample_dt_s)
@@ -310,6 +337,16 @@ def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: floa
             f"segment_s = {segment_s}: longer than the {kept.shape[-1] * dt:g} s left after "
             f"transient_s = {transient}"
         )
+    overlap = checks.non_negative("overlap_s", overlap_s)
+    if overlap < segment_s and round(overlap / dt) >= round(segment_s / dt):
+        raise ValueError(
+            f"overlap_s = {overlap_s}: must be shorter than segment_s = {segment_s} by at least "
+            f"one sample ({dt:g} s)"
+        )
+    members = math.prod(x.shape[:-1])
+    limits.memory("segment_s, overlap_s and the EEG",
+                  spectrum_bytes(members, x.shape[-1], dt, transient, segment_s, overlap),
+                  "Welch work arrays")
     # one C-contiguous copy along time, so that scipy's segments are contiguous for the FFT
     centred = np.array(kept, order="C")
     centred -= centred.mean(axis=-1, keepdims=True)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from neural_dynamics.params import Circuit, Gate, Neuron
@@ -80,3 +81,13 @@ def test_good_values_build_and_derive():
     assert not neuron.is_fixed_threshold
     assert Neuron.fixed_threshold(-65.0, 10.0, 30.0, -50.0).is_fixed_threshold
     assert Protocol(0.05, 300.0).n_steps == 6000
+
+
+def test_integer_check_names_the_parameter():
+    from neural_dynamics import checks
+
+    assert checks.integer("n_seeds", 3, 2) == 3
+    assert checks.integer("seed", np.int64(0), 0) == 0
+    for bad in (1, 2.0, True, "3"):
+        with pytest.raises(ValueError, match=r"^n_seeds = .*: must be an int >= 2$"):
+            checks.integer("n_seeds", bad, 2)

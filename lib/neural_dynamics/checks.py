@@ -45,6 +45,16 @@ def non_negative(name: str, value) -> float:
     return float(value)
 
 
+def integer(name: str, value, least: int) -> int:
+    """Return ``value`` as int if it is an integer (not a bool) >= ``least``.
+
+    Example: ``integer("n_seeds", 1, 2)`` raises ``n_seeds = 1: must be an int >= 2``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        raise ValueError(f"{name} = {show(value)}: must be an int >= {least}")
+    return int(value)
+
+
 def in_closed_range(name: str, value, low: float, high: float) -> float:
     """Return ``value`` as float if it is finite and in ``[low, high]``."""
     if not _is_real(value) or not math.isfinite(float(value)) or not low <= float(value) <= high:

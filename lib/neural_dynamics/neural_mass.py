@@ -192,8 +192,7 @@ class MassRun(NamedTuple):
 
 def noise_input(seed: int, n_steps: int, mean: float = 160.0, sd: float = 200.0) -> np.ndarray:
     """The spec's noisy drive: ``default_rng(seed).normal(mean, sd, n_steps)``, in one call."""
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed = {seed!r}: must be an int >= 0")
+    checks.integer("seed", seed, 0)
     checks.finite("mean", mean)
     checks.non_negative("sd", sd)
     limits.memory("n_steps", 8.0 * n_steps, "input samples")
@@ -202,8 +201,7 @@ def noise_input(seed: int, n_steps: int, mean: float = 160.0, sd: float = 200.0)
 
 def uniform_input(seed: int, n_steps: int, low: float, high: float) -> np.ndarray:
     """Jansen & Rit's drive: xi uniform in [low, high), i.i.d. per step, from ``default_rng``."""
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed = {seed!r}: must be an int >= 0")
+    checks.integer("seed", seed, 0)
     low = checks.finite("low", low)
     high = checks.at_least("high", high, "low", low)
     limits.memory("n_steps", 8.0 * n_steps, "input samples")

@@ -7,7 +7,7 @@ import pytest
 
 from neural_dynamics import adaptation, analytic, presets, sweeps
 from neural_dynamics.kernel import simulate
-from neural_dynamics.params import Circuit, Gate
+from neural_dynamics.params import Circuit, Gate, Neuron
 from neural_dynamics.presets import Protocol
 
 NEURON = presets.ADAPTIVE_NEURON
@@ -98,3 +98,94 @@ def test_bad_adaptation_parameters_are_named(change, message):
 def test_reduction_rejects_other_circuits():
     with pytest.raises(ValueError, match="one adaptation gate onto itself"):
         adaptation.mean_adaptation_rate_hz(Circuit.of(NEURON), 4.0)
+
+
+def test_critical_adaptation_state_is_the_closed_form_three_sevenths_at_4_na():
+    """(I - g_L (theta_0 - E_L)) / (gbar_a (theta_0 - E_a)) = (4 - 0.1*10) / (0.2*35) = 3/7."""
+    a_c = adaptation.critical_adaptation_state(NEURON, 4.0, -90.0, 0.2)
+    assert a_c == pytest.approx(3.0 / 7.0, rel=1e-14)
+    # at a_c the steady target of the membrane is the baseline threshold
+    g = 0.2 * a_c
+    v_inf = (NEURON.g_leak_us * NEURON.e_leak_mv + g * -90.0 + 4.0) / (NEURON.g_leak_us + g)
+    assert v_inf == pytest.approx(NEURON.theta_0_mv, abs=1e-12)
+    # 0 at the rheobase, 1 where a fully open conductance just holds the neuron at threshold
+    assert adaptation.critical_adaptation_state(NEURON, analytic.rheobase_na(NEURON), -90.0,
+                                                0.2) == pytest.approx(0.0, abs=1e-15)
+    assert adaptation.critical_adaptation_state(NEURON, 8.0, -90.0, 0.2) == pytest.approx(1.0)
+    assert math.isnan(adaptation.critical_adaptation_state(NEURON, 4.0, -90.0, 0.0))
+
+
+def test_critical_adaptation_state_rejects_a_reversal_at_or_above_threshold():
+    with pytest.raises(ValueError, match=r"e_a_mv = -55\.0: must be < theta_0_mv = -55\.0"):
+        adaptation.critical_adaptation_state(NEURON, 4.0, -55.0, 0.2)
+
+
+def test_simulated_adaptation_hovers_around_the_critical_state():
+    """In the adapted steady state at 4 nA, a dips just below a_c before each spike and the
+    spike lifts it above: the rate is pinned where a crosses a_c."""
+    a_c = adaptation.critical_adaptation_state(NEURON, 4.0, -90.0, 0.2)
+    spikes = simulate(presets.ADAPTIVE_CIRCUIT, 4.0, LONG).spike_times()
+    at = adaptation.gate_at_spikes(spikes, 700.0, 0.1)
+    assert at.before[-1] < a_c < at.after[-1]
+    assert a_c - at.before[-1] < 0.05 * a_c
+
+
+def test_gate_at_spikes_matches_the_simulated_trace():
+    protocol = Protocol(dt_ms=0.05, duration_ms=800.0)
+    run = simulate(presets.ADAPTIVE_CIRCUIT, 4.0, protocol, record=True)
+    spikes, trace = run.spike_times(), run.s[0, 0]
+    at = adaptation.gate_at_spikes(spikes, 700.0, 0.1)
+    index = np.rint(spikes / protocol.dt_ms).astype(int)
+    np.testing.assert_allclose(at.after, trace[index], rtol=1e-10)
+    np.testing.assert_allclose(at.before, trace[index - 1] * math.exp(-0.05 / 700.0), rtol=1e-10)
+    assert adaptation.gate_at_spikes([], 700.0, 0.1).after.size == 0
+
+
+def test_pinned_rate_is_the_decay_time_from_a_plus_to_a_c_and_bounds_the_simulation():
+    a_c = 3.0 / 7.0
+    a_plus = a_c + 0.1 * (1 - a_c)
+    expected = 1000.0 / (700.0 * math.log(a_plus / a_c))
+    assert adaptation.pinned_rate_hz(NEURON, 4.0, -90.0, 700.0, 0.1, 0.2) == pytest.approx(
+        expected, rel=1e-14)
+    # the membrane and threshold lag: the simulated rate is below the limit but close to it,
+    # and the post-spike threshold hardly matters (the limit does not depend on it)
+    for theta_spike in (-55.0, 0.0, 50.0):
+        neuron = Neuron(-65.0, 10.0, 30.0, -55.0, theta_spike, 10.0)
+        circuit = adaptation.adaptation_circuit(neuron, -90.0, 700.0, 0.1, 0.2)
+        rate = sweeps.circuit_sweep([circuit], 4.0, LONG).steady_rate_hz.iloc[0]
+        assert 0.9 * expected < rate < expected
+    assert adaptation.pinned_rate_hz(NEURON, 0.5, -90.0, 700.0, 0.1, 0.2) == 0.0
+    assert math.isnan(adaptation.pinned_rate_hz(NEURON, 10.0, -90.0, 700.0, 0.1, 0.2))  # a_c > 1
+    assert math.isnan(adaptation.pinned_rate_hz(NEURON, 4.0, -90.0, 700.0, 0.0, 0.2))
+
+
+def test_pinned_first_interval_near_rheobase_is_the_decay_from_delta_to_a_c():
+    """At 1.5 nA, a_c = 0.5/7 < delta_a: the first spike alone holds the neuron until a has
+    decayed to a_c. The simulated first interval is a little longer (membrane lag)."""
+    a_c = 0.5 / 7.0
+    expected = 700.0 * math.log(0.1 / a_c)
+    got = adaptation.pinned_first_interval_ms(NEURON, 1.5, -90.0, 700.0, 0.1, 0.2)
+    assert got == pytest.approx(expected, rel=1e-12)
+    spikes = simulate(presets.ADAPTIVE_CIRCUIT, 1.5, Protocol(0.05, 800.0)).spike_times()
+    first = spikes[1] - spikes[0]
+    assert expected < first < 1.2 * expected
+    assert math.isnan(adaptation.pinned_first_interval_ms(NEURON, 4.0, -90.0, 700.0, 0.1, 0.2))
+
+
+def test_product_limit_matches_the_mean_adaptation_model_for_small_increments():
+    for tau, delta in ((700.0, 0.001), (70000.0, 0.00001)):
+        circuit = adaptation.adaptation_circuit(NEURON, -90.0, tau, delta, 0.2 * 100)
+        exact = adaptation.mean_adaptation_rate_hz(circuit, 6.0)
+        limit = adaptation.product_limit_rate_hz(NEURON, 6.0, -90.0, 0.2 * 100, tau * delta)
+        assert limit == pytest.approx(exact, rel=0.02)
+    assert adaptation.product_limit_rate_hz(NEURON, 4.0, -90.0, 0.2, 0.0) == pytest.approx(
+        analytic.rate_hz(NEURON, [4.0])[0], rel=1e-12)
+    assert adaptation.product_limit_rate_hz(NEURON, 0.5, -90.0, 0.2, 70.0) == 0.0
+
+
+def test_current_at_critical_state_inverts_the_critical_state():
+    for a in (0.0, 0.1, 3.0 / 7.0, 1.0):
+        current = adaptation.current_at_critical_state_na(NEURON, a, -90.0, 0.2)
+        assert adaptation.critical_adaptation_state(NEURON, current, -90.0, 0.2) == (
+            pytest.approx(a, abs=1e-14))
+    assert adaptation.current_at_critical_state_na(NEURON, 1.0, -90.0, 0.2) == pytest.approx(8.0)

@@ -7,7 +7,7 @@ import pandas as pd
 import papermill
 import pytest
 
-from neural_dynamics import metrics, presets
+from neural_dynamics import adaptation, metrics, presets
 from neural_dynamics.results import read_results, significant
 
 import reference
@@ -91,7 +91,7 @@ LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
              "4 GiB", "MAX_BYTES")),
         ({"long_duration_ms": 1e9},
          r"dt_ms, duration_ms, long_duration_ms, current_min_na, current_max_na, current_step_na, "
-         r"tau_a_sweep_ms, delta_a_sweep, gbar_a_sweep_us ask for 2\.36e\+12 neuron updates .*"
+         r"tau_a_sweep_ms, delta_a_sweep, gbar_a_sweep_us ask for 5\.88e\+12 neuron updates .*"
          + LIMIT.format(r"2e\+10", "MAX_NEURON_STEPS")),
     ],
 )
@@ -115,3 +115,47 @@ def test_papermill_probe_current_below_rheobase_explains_what_is_missing(tmp_pat
     got = read_results("adaptation", tmp_path / "results")
     assert got["steady_rate_with_adaptation_hz"] == 0.0
     assert math.isnan(got["adaptation_index"])
+
+
+def test_committed_results_show_the_critical_state_and_the_interaction(root):
+    """The factorial rows: with adaptation the post-spike threshold hardly matters at 4 nA,
+    because a hovers around the closed-form critical state; the ladder's shares depend on
+    the order in which adaptation is switched on."""
+    table = pd.read_csv(root / "data" / "results" / "adaptation.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    assert values["critical_adaptation_state"] == significant(3.0 / 7.0)
+    assert values["critical_adaptation_state"] == significant(adaptation.critical_adaptation_state(
+        presets.ADAPTIVE_NEURON, 4.0, presets.ADAPTATION_GATE.e_rev_mv,
+        presets.ADAPTATION_GATE.gbar_us))
+    assert (values["adaptation_state_before_spike"] < values["critical_adaptation_state"]
+            < values["adaptation_state_after_spike"])
+    assert (values["threshold_spread_with_adaptation_hz"]
+            < 0.01 * values["threshold_spread_without_adaptation_hz"])
+    assert values["adaptation_share_if_first_pct"] > values["adaptation_share_if_last_pct"] + 10
+    # the ladder rows are the factorial's cells without adaptation
+    assert values["ladder_fixed_threshold_hz"] == values["factorial_fixed_without_adaptation_hz"]
+    assert (values["ladder_higher_threshold_jump_hz"]
+            == values["factorial_chapter2_jump_without_adaptation_hz"])
+
+
+def test_committed_notebook_glues_the_landing_page_clauses(root):
+    texts = glued(nbformat.read(root / "book" / "adaptation.ipynb", as_version=4))
+    assert texts["adaptation_effect_summary"].strip("'") == (
+        "while slow adaptation lowers it by 33.49 Hz (75.4%)")
+    assert texts["adaptation_interaction_summary"].strip("'") == (
+        "with adaptation on, the post-spike threshold changes the steady rate by only 0.01 Hz "
+        "(by 71.16 Hz without)")
+
+
+def test_papermill_probe_above_the_unity_current_gives_the_threshold_back_its_say(tmp_path):
+    """At 10 nA, a_c = 9/7 > 1: adaptation cannot pin the interval, and the prose says so."""
+    notebook = execute("adaptation", tmp_path, probe_current_na=10.0, long_duration_ms=2000.0,
+                       current_step_na=2.5, tau_a_sweep_ms=[700.0], delta_a_sweep=[0.1],
+                       gbar_a_sweep_us=[0.2])
+    got = read_results("adaptation", tmp_path / "results")
+    assert got["critical_adaptation_state"] == significant(9.0 / 7.0)
+    assert got["threshold_spread_with_adaptation_hz"] > 10.0
+    texts = glued(nbformat.read(notebook, as_version=4))
+    assert "exceeds 1" in texts["pinning_text"]
+    assert "only" not in texts["adaptation_interaction_summary"]
+    assert "at 10 nA" in texts["adaptation_interaction_summary"]

@@ -11,7 +11,7 @@ from neural_dynamics.params import Circuit
 from neural_dynamics.results import read_results, significant
 
 import reference
-from notebooks import execute, glued, parameters, unresolved_or_not_a_number
+from notebooks import execute, glued, parameters, read, unresolved_or_not_a_number
 
 REQUIRED = {
     "rheobase_grid_fixed_na": 2.0,
@@ -127,8 +127,51 @@ def test_everything_silent_is_explained_not_printed_as_nan(tmp_path):
     (book / "intro.md").write_text("")
     assert unresolved_or_not_a_number(book) == []
     text = glued(nbformat.read(book / "excitability.ipynb", as_version=4))
-    assert "does not exceed its rheobase" in text["sine_text"]
+    assert "does not exceed either neuron's rheobase" in text["sine_text"]
     assert "not defined for either neuron" in text["grid_rheobase_text"]
     assert "neither neuron fires twice" in text["probe_text"]
     got = read_results("excitability", tmp_path / "results")
     assert np.isnan(got["rheobase_grid_fixed_na"]) and np.isnan(got["threshold_rate_drop_pct"])
+
+
+def test_committed_chapter_compares_the_sine_intervals_with_the_f_i_curve(root):
+    """Each interval under the slow rectified sine is the f-I curve's at its midpoint to within
+    about 1 Hz (fixed) and 2 Hz (dynamic); the prose says so with the glued numbers."""
+    table = pd.read_csv(root / "data" / "results" / "excitability.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    assert 0 < values["sine_rate_max_deviation_fixed_hz"] < 1.5
+    assert 0 < values["sine_rate_max_deviation_dynamic_hz"] < 2.5
+    text = glued(read("excitability"))
+    assert f"{values['sine_rate_max_deviation_fixed_hz']:.3g} Hz for the fixed threshold" in (
+        text["sine_text"])
+    assert "without a lag" in text["sine_text"] and "not a lag" in text["sine_text"]
+
+
+def test_committed_refractory_rows_follow_the_closed_form(root):
+    """1/f grows by exactly t_ref; the rate at the grid's top current is the closed form's."""
+    table = pd.read_csv(root / "data" / "results" / "excitability.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    t_ref = values["refractory_period_ms"]
+    assert t_ref == 2.0
+    top, top_ref = (values["continuous_rate_max_current_fixed_hz"],
+                    values["continuous_rate_max_current_refractory_fixed_hz"])
+    assert top == pytest.approx(1000 / (30 * np.log(105 / 90)), rel=1e-9)  # 10.5 nA
+    assert 1000 / top_ref == pytest.approx(1000 / top + t_ref, rel=1e-9)
+    probe, probe_ref = (values["continuous_rate_fixed_hz"],
+                        values["continuous_rate_refractory_fixed_hz"])
+    assert 1000 / probe_ref == pytest.approx(1000 / probe + t_ref, rel=1e-9)
+    text = glued(read("excitability"))
+    assert f"{top_ref:.2f} Hz" in text["refractory_text"]
+
+
+def test_one_neuron_silent_under_the_sine_and_no_threshold_jump(tmp_path):
+    """A sine below the fixed rheobase only, and theta_spike = theta_0: both are said, and the
+    silent neuron's deviation row is not a number."""
+    execute("excitability", tmp_path, sine_amplitude_na=1.2, theta_spike_mv=-55.0)
+    text = glued(nbformat.read(tmp_path / "excitability.ipynb", as_version=4))
+    assert "does not exceed the fixed-threshold neuron's rheobase" in text["sine_text"]
+    assert "so that neuron never fires" in text["sine_text"]
+    assert "threshold does not jump" in text["trace_text"]
+    got = read_results("excitability", tmp_path / "results")
+    assert np.isnan(got["sine_rate_max_deviation_fixed_hz"])
+    assert np.isfinite(got["sine_rate_max_deviation_dynamic_hz"])

@@ -131,3 +131,33 @@ def test_mean_confidence_interval():
     assert ci.high - ci.mean == pytest.approx(3.182446305284263 * 1.2909944487358056 / 2)
     assert metrics.mean_confidence_interval([np.nan, 2.0]) == (2.0, 2.0, 2.0)
     assert all(math.isnan(x) for x in metrics.mean_confidence_interval([]))
+
+
+def test_local_time_constants_are_constant_for_an_exponential_and_nan_at_the_floor():
+    t = np.linspace(0.0, 500.0, 11)
+    y = 10.0 + 30.0 * np.exp(-t / 80.0)
+    local = metrics.local_time_constants_ms(t, y, final=10.0, floor=1e-6)
+    np.testing.assert_allclose(local, 80.0, rtol=1e-9)
+    local = metrics.local_time_constants_ms(t, y, final=10.0, floor=1.0)
+    assert np.isnan(local[-1]) and np.isfinite(local[0])
+    # a deviation that changes sign gives no local value
+    assert np.isnan(metrics.local_time_constants_ms([0, 1], [2.0, -1.0], 0.0, 0.1)[0])
+
+
+def test_local_time_constants_show_a_non_exponential_approach():
+    t = np.arange(6.0) * 50.0
+    y = 5.0 + np.array([40.0, 30.0, 20.0, 10.0, 2.0, 0.2])  # linear, then fast
+    local = metrics.local_time_constants_ms(t, y, final=5.0, floor=0.1)
+    assert local[0] > 2 * local[-1]
+
+
+def test_linear_fit_recovers_a_line_and_reports_r_squared():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    fit = metrics.linear_fit(x, 3.0 * x - 2.0)
+    assert fit.slope == pytest.approx(3.0) and fit.intercept == pytest.approx(-2.0)
+    assert fit.r_squared == pytest.approx(1.0)
+    assert metrics.linear_fit(x, [0.0, 1.0, 0.0, 1.0]).r_squared == pytest.approx(0.2)
+    assert math.isnan(metrics.linear_fit([1.0], [2.0]).slope)
+    assert math.isnan(metrics.linear_fit([1.0, 2.0], [2.0, 3.0]).r_squared)
+    with pytest.raises(ValueError, match="must be 1-D of one length"):
+        metrics.linear_fit([1.0, 2.0], [1.0])

@@ -11,9 +11,12 @@ Modules, one job each:
 - ``metrics``: spike-train metrics (pure functions);
 - ``synchrony``: synchrony measures between trains and across a population;
 - ``analytic``: closed forms of the integrate-and-fire neuron;
-- ``adaptation``: the adaptation gate and the mean-adaptation reduction;
+- ``adaptation``: the adaptation gate, the critical adaptation state and the mean-adaptation
+  reduction;
+- ``prc``: phase response curves, by direct perturbation on the kernel and in closed form;
 - ``sweeps``: current and parameter sweeps built on the kernel;
 - ``neural_mass``: the Jansen-Rit model, its kernel, equilibria and bifurcations;
+- ``cycles``: the Jansen-Rit model's periodic orbits, found by shooting and followed in the input;
 - ``spectra``: Welch power spectra and spectral peaks;
 - ``results``: the chapters' results tables;
 - ``style``: the book's figure style;

@@ -2,12 +2,15 @@
 
 The neuron has no refractory period and its only nonlinearity is the threshold, so between
 spikes V relaxes exponentially towards V_inf = E_L + R I and the first crossing of the threshold
-can be written down (Lapicque 1907; Tuckwell 1988; Gerstner et al. 2014, sec. 1.3).
+can be written down (Lapicque 1907; Tuckwell 1988; Gerstner et al. 2014, sec. 1.3). With a
+dynamic threshold the crossing is the root of a transcendental equation, found numerically.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy.optimize import brentq
@@ -128,3 +131,127 @@ def equal_rate_current_na(neuron_a: Neuron, neuron_b: Neuron, low_na: float, hig
     if difference(low) * difference(high) > 0:
         return math.nan
     return brentq(difference, low, high, xtol=1e-12)
+
+
+def latency_asymptote_ms(neuron: Neuron, currents_na) -> np.ndarray:
+    """Leading term of the first-spike latency just above the rheobase, ms (NaN at or below it).
+
+    Parameters
+    ----------
+    neuron : Neuron
+    currents_na : array_like
+        Constant currents, nA.
+
+    Returns
+    -------
+    numpy.ndarray
+        tau_m ln((theta_0 - V_0) / (R (I - I_rh))), which for V_0 = E_L is
+        -tau_m ln(I / I_rh - 1); NaN where I <= I_rh.
+
+    Notes
+    -----
+    The exact latency is t_1 = tau_m ln((V_inf - V_0) / (V_inf - theta_0)) with
+    V_inf = E_L + R I (``first_spike_latency_ms``). As I -> I_rh the numerator tends to
+    theta_0 - V_0 while the denominator R (I - I_rh) vanishes, so t_1 is this asymptote plus a
+    term that vanishes at the rheobase (for V_0 = E_L, t_1 - asymptote = tau_m ln(I / I_rh)).
+    The latency is therefore linear in ln(I / I_rh - 1), with slope -tau_m: the logarithmic
+    divergence of the leaky integrate-and-fire neuron (Tuckwell 1988; Gerstner et al. 2014,
+    sec. 1.3).
+    """
+    currents = checks.finite_array("currents_na", currents_na)
+    excess_mv = neuron.r_mohm * (currents - rheobase_na(neuron))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        latency = neuron.tau_m_ms * np.log((neuron.theta_0_mv - neuron.initial_v_mv) / excess_mv)
+    return np.where(excess_mv > 0, latency, np.nan)
+
+
+def rate_with_refractory_period_hz(neuron: Neuron, currents_na, refractory_ms: float) -> np.ndarray:
+    """Continuous-time f-I curve of a fixed-threshold neuron with an absolute refractory period, Hz.
+
+    Parameters
+    ----------
+    neuron : Neuron
+        A fixed-threshold neuron (``neuron.is_fixed_threshold``).
+    currents_na : array_like
+        Constant currents, nA.
+    refractory_ms : float
+        Absolute refractory period t_ref, ms, >= 0: after each spike V is held at E_L for t_ref
+        before it integrates again.
+
+    Returns
+    -------
+    numpy.ndarray
+        f(I) = 1000 / (t_ref + tau_m ln(R I / (R I - (V_th - E_L)))), Hz, for I above the
+        rheobase; 0 at and below it. With ``refractory_ms = 0`` this is ``rate_hz``.
+
+    Raises
+    ------
+    ValueError
+        If ``refractory_ms`` is negative or not finite, a current is not finite, or the neuron's
+        threshold is dynamic (its threshold keeps relaxing during the refractory period, so the
+        interval is not t_ref plus the interval without one).
+
+    Notes
+    -----
+    The refractory period adds a constant to every interval, so the rheobase is unchanged and
+    the rate saturates at 1000 / t_ref as the current grows, where without it the rate grows
+    without bound (like R I / (tau_m (V_th - E_L)) at large I) (Dayan & Abbott 2001, sec. 5.4;
+    Gerstner et al. 2014, sec. 1.3).
+    """
+    refractory = checks.non_negative("refractory_ms", refractory_ms)
+    if not neuron.is_fixed_threshold:
+        raise ValueError(
+            f"neuron has theta_spike_mv = {neuron.theta_spike_mv} != theta_0_mv = "
+            f"{neuron.theta_0_mv}: the closed form with a refractory period needs a fixed "
+            "threshold"
+        )
+    currents = checks.finite_array("currents_na", currents_na)
+    isi_ms = np.vectorize(lambda i: interspike_interval_ms(neuron, i), otypes=[float])(currents)
+    return np.where(np.isfinite(isi_ms), 1000.0 / (refractory + isi_ms), 0.0)
+
+
+class QuasiStaticRates(NamedTuple):
+    """Each inter-spike interval's rate, beside the f-I curve's rate at its midpoint."""
+
+    midpoint_ms: np.ndarray  # midpoint of each interval, ms
+    instantaneous_hz: np.ndarray  # 1000 / interval, Hz
+    f_i_hz: np.ndarray  # continuous-time f-I rate at the current at the midpoint, Hz
+
+
+def quasi_static_rates(
+    neuron: Neuron, spike_times_ms, current_na_at: Callable[[np.ndarray], np.ndarray]
+) -> QuasiStaticRates:
+    """Compare a spike train under a time-varying current with the constant-current f-I curve.
+
+    Parameters
+    ----------
+    neuron : Neuron
+        The neuron that fired the spikes.
+    spike_times_ms : array_like, (n,)
+        Sorted spike times, ms; with fewer than two there are no intervals (empty arrays).
+    current_na_at : callable
+        The injected current as a function of time: maps an array of times (ms) to the
+        currents (nA) at those times.
+
+    Returns
+    -------
+    QuasiStaticRates
+        For each of the n - 1 intervals: its midpoint, its instantaneous rate 1000 / ISI, and
+        ``rate_hz(neuron, I(midpoint))``.
+
+    Notes
+    -----
+    After each spike this neuron restarts from the same state (V = E_L, theta = theta_spike),
+    so an interval depends only on the current during that interval. When the current changes
+    little within an interval, the interval is close to the one a constant current equal to the
+    current at its midpoint would give: the quasi-static (adiabatic) approximation of rate
+    models (Gerstner et al. 2014, ch. 15). The difference between the two rates measures how
+    far the approximation holds.
+    """
+    times = checks.sorted_times("spike_times_ms", spike_times_ms)
+    isi_ms = np.diff(times)
+    if np.any(isi_ms <= 0):
+        raise ValueError("spike_times_ms: two spikes at the same time have no finite rate")
+    midpoint_ms = times[:-1] + isi_ms / 2
+    currents = np.asarray(current_na_at(midpoint_ms), dtype=float)
+    return QuasiStaticRates(midpoint_ms, 1000.0 / isi_ms, rate_hz(neuron, currents))

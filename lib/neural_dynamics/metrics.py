@@ -187,6 +187,84 @@ def fit_exponential_approach(t_ms, y, final=None) -> ExponentialFit:
     return ExponentialFit(float(tau), float(initial), float(final_value), rms)
 
 
+def local_time_constants_ms(t_ms, y, final: float, floor: float) -> np.ndarray:
+    """Local time constant of an approach to ``final`` between consecutive samples, ms.
+
+    For an exponential approach y(t) = final + c e^{-t/tau} the ratio of consecutive
+    deviations d_k = y_k - final gives tau = -(t_{k+1} - t_k) / ln(d_{k+1} / d_k) at every
+    k, so a local value that changes along the data shows that the approach is not
+    exponential. Pairs whose deviations do not both exceed ``floor`` in magnitude, change sign
+    or do not shrink are NaN (there the ratio measures noise or rounding, not an approach).
+
+    Parameters
+    ----------
+    t_ms : array_like, (n,)
+        Increasing sample times, ms.
+    y : array_like, (n,)
+        Values.
+    final : float
+        The value approached.
+    floor : float
+        Smallest deviation |y - final| that counts (> 0), in the unit of y.
+
+    Returns
+    -------
+    numpy.ndarray, (n - 1,)
+        The local time constant between samples k and k + 1, ms (NaN where undefined).
+    """
+    t = checks.sorted_times("t_ms", t_ms)
+    values = checks.finite_array("y", y)
+    if values.shape != t.shape:
+        raise ValueError(f"t_ms and y: need two 1-D arrays of one length, got {t.shape} and "
+                         f"{values.shape}")
+    final = checks.finite("final", final)
+    floor = checks.positive("floor", floor)
+    d = values - final
+    first, second = d[:-1], d[1:]
+    ok = ((np.abs(first) > floor) & (np.abs(second) > floor) & (first * second > 0)
+          & (np.abs(second) < np.abs(first)))
+    out = np.full(first.size, np.nan)
+    out[ok] = -np.diff(t)[ok] / np.log(second[ok] / first[ok])
+    return out
+
+
+class LinearFit(NamedTuple):
+    """y = slope x + intercept, with the fraction of the variance of y it explains."""
+
+    slope: float
+    intercept: float
+    r_squared: float
+
+
+def linear_fit(x, y) -> LinearFit:
+    """Least-squares straight line through (x, y), e.g. the gain of an f-I curve in Hz/nA.
+
+    Parameters
+    ----------
+    x, y : array_like, (n,)
+        At least two points with distinct x.
+
+    Returns
+    -------
+    LinearFit
+        Slope and intercept; R^2 = 1 - SS_res / SS_tot (NaN for constant y, or with only two
+        points, which any line fits exactly). All NaN with fewer than two points or constant x.
+    """
+    xs, ys = checks.finite_array("x", x), checks.finite_array("y", y)
+    if xs.ndim != 1 or xs.shape != ys.shape:
+        raise ValueError(f"x {xs.shape} and y {ys.shape}: must be 1-D of one length")
+    if xs.size < 2 or np.ptp(xs) == 0:
+        return LinearFit(math.nan, math.nan, math.nan)
+    xc, yc = xs - xs.mean(), ys - ys.mean()
+    slope = float(xc @ yc / (xc @ xc))
+    intercept = float(ys.mean() - slope * xs.mean())
+    total = float(yc @ yc)
+    if xs.size < 3 or total == 0:
+        return LinearFit(slope, intercept, math.nan)
+    residual = ys - (slope * xs + intercept)
+    return LinearFit(slope, intercept, float(1.0 - residual @ residual / total))
+
+
 def adaptation_index(spike_times_ms) -> float:
     """Relative lengthening of the inter-spike interval: (ISI_last - ISI_first) / ISI_first.
 

@@ -54,3 +54,46 @@ def test_bad_guesses_are_refused():
         cycles.periodic_orbit(MODEL, 200.0, np.zeros(6), -0.1)
     with pytest.raises(ValueError, match="input_xi = nan"):
         cycles.periodic_orbit(MODEL, float("nan"), np.zeros(6), 0.1)
+
+
+@pytest.mark.parametrize(("coupling", "name", "cycles_hz"), [
+    (122.5, "equilibrium", []),  # a stable focus: the noise makes it ring, no cycle
+    (135.0, "bistable", [10.5, 3.0]),  # the alpha cycle and the spike-like cycle coexist
+    (160.0, "spike-like cycle", [3.4]),
+])
+def test_attractors_at_the_noise_mean_name_the_regime(coupling, name, cycles_hz, alpha_orbit):
+    regime = cycles.attractors(nm.JansenRit(coupling_c=coupling), 160.0, [alpha_orbit.state])
+    assert regime.name(7.0) == name
+    assert [o.frequency_hz for o in regime.cycles] == pytest.approx(cycles_hz, abs=0.05)
+    assert all(o.stable for o in regime.cycles)
+
+
+def test_two_stable_equilibria_are_bistable_without_cycles():
+    regime = cycles.attractors(nm.JansenRit(coupling_c=84.0), 160.0)
+    assert regime.cycles == [] and len(regime.stable_equilibria) == 2
+    assert regime.kinds(7.0) == ["equilibrium", "equilibrium"]
+    assert regime.name(7.0) == "bistable"
+
+
+def test_spike_like_cycle_ends_at_a_fold_of_cycles():
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    assert spike.amplitude_mv > 7.0
+    branch = cycles.follow(MODEL, spike, np.array([165.0, 170.0, 175.0]), min_step=1e-2)
+    assert branch.ending == "fold"
+    assert 0.8 * branch.end_xi == pytest.approx(137.38, abs=0.05)
+
+
+def test_attractor_arguments_are_checked():
+    with pytest.raises(ValueError, match="window_s = 5.0: must be <= settle_s = 4.0"):
+        cycles.attractors(MODEL, 160.0, settle_s=4.0, window_s=5.0)
+
+
+def test_continuation_does_not_jump_to_a_cycle_traversed_several_times():
+    """Stepping the spike-like cycle from p = 128 to 120 lands Newton, unguarded, on the alpha
+    cycle run five times over (a period close to the spike-like one's); the branch must stay on
+    its own cycle and end at the homoclinic orbit near the fold (p ~ 114)."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    branch = cycles.follow(MODEL, spike, np.array([120.0, 110.0]) * P_TO_XI, min_step=1e-2)
+    assert branch.ending == "homoclinic"
+    assert all(o.amplitude_mv > 7.0 for o in branch.orbits)
+    assert 0.8 * branch.end_xi == pytest.approx(114.06, abs=0.05)

@@ -179,3 +179,61 @@ def test_spectrum_work_too_large_is_refused_before_allocating():
 def test_an_overlap_equal_to_the_segment_after_rounding_is_named():
     with pytest.raises(ValueError, match=r"overlap_s = 0\.99999: must be shorter than segment_s"):
         nm.eeg_spectrum(np.zeros(5000), 1e-3, 0.0, 1.0, 0.99999)
+
+
+def test_equilibria_at_one_input_are_the_roots_with_their_eigenvalues():
+    """At the noise's mean input (xi = 160) C = 84 has three equilibria, C = 110 one focus."""
+    three = nm.equilibria(nm.JansenRit(coupling_c=84.0), 160.0)
+    assert [point.stable for point in three] == [True, False, True]
+    for point in three:
+        assert nm.equilibrium(nm.JansenRit(coupling_c=84.0), point.state[0])[0] == \
+            pytest.approx(160.0, abs=1e-8)
+    (focus,) = nm.equilibria(nm.JansenRit(coupling_c=110.0), 160.0)
+    assert focus.eigenvalues[0].real == pytest.approx(-9.31, abs=0.01)
+    assert focus.ringing_hz == pytest.approx(54.85 / (2 * np.pi), abs=0.01)
+    assert focus.decay_per_s == pytest.approx(9.31, abs=0.01)
+    (beyond,) = nm.equilibria(MODEL, 160.0)  # C = 135: past the Hopf point in C
+    assert not beyond.stable
+
+
+def _lyapunov_variance(model, point, sd, dt):
+    from scipy import linalg
+    j = nm.jacobian(model, point.state)
+    b = np.zeros(6)
+    b[4] = model.a_mv * model.a_per_s / model.constants[0]
+    p = linalg.solve_continuous_lyapunov(j, -sd * sd * dt * np.outer(b, b))
+    c = np.array([0, model.constants[1], -model.constants[3], 0, 0, 0])
+    return c @ p @ c
+
+
+def test_linear_spectrum_integrates_to_the_lyapunov_variance():
+    model = nm.JansenRit(coupling_c=110.0)
+    (point,) = nm.equilibria(model, 160.0)
+    f = np.linspace(0.0, 2000.0, 400001)
+    density = nm.linear_spectrum(model, point, 200.0, 1e-4, f)
+    assert np.trapezoid(density, f) == pytest.approx(_lyapunov_variance(model, point, 200.0,
+                                                                        1e-4), rel=1e-3)
+    peak = f[np.argmax(density)]
+    assert 8.0 < peak < 9.5  # the focus rings near |Im lambda| / 2 pi = 8.7 Hz
+
+
+def test_linear_spectrum_predicts_the_simulated_spectrum_at_a_focus():
+    """Small noise around the stable focus at C = 110: Welch estimate vs the prediction."""
+    model = nm.JansenRit(coupling_c=110.0)
+    (point,) = nm.equilibria(model, 160.0)
+    xi = nm.noise_input(1, 400000, 160.0, 20.0)
+    run = nm.simulate_mass(model, xi, 1e-4, 40.0, initial_state=point.state)
+    welch = nm.eeg_spectrum(run.eeg_mv[0], 1e-4, 0.0, 4.0, 2.0)
+    predicted = nm.linear_spectrum(model, point, 20.0, 1e-4, welch.frequencies_hz)
+    band = (welch.frequencies_hz > 2) & (welch.frequencies_hz < 20)
+    ratio = welch.power[band] / predicted[band]
+    assert 0.75 < np.median(ratio) < 1.25
+    f = welch.frequencies_hz[band]
+    centre = np.sum(f * welch.power[band]) / np.sum(welch.power[band])  # (a single bin scatters)
+    assert centre == pytest.approx(np.sum(f * predicted[band]) / np.sum(predicted[band]), abs=0.2)
+
+
+def test_linear_spectrum_refuses_an_unstable_equilibrium():
+    (point,) = nm.equilibria(MODEL, 160.0)
+    with pytest.raises(ValueError, match="unstable"):
+        nm.linear_spectrum(MODEL, point, 200.0, 1e-4, [1.0])

@@ -45,6 +45,19 @@ def test_committed_results_table_has_the_original_numbers(root):
         assert values[metric] == pytest.approx(original, abs=tolerance), metric
 
 
+def test_committed_results_name_the_attractors(root):
+    """The rows from the deterministic model: the first cycle along C at the noise's mean
+    input, the alpha cycle's range from continuation (its ends are the Hopf points) and the
+    criticality of the lower Hopf point."""
+    table = pd.read_csv(root / "data" / "results" / "neural_mass.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    assert values["cycle_onset_coupling"] == 134.0  # the focus at C <= 133.5 is stable
+    assert values["alpha_cycle_min_p"] == values["hopf_low_p"]
+    assert values["alpha_cycle_max_p"] == values["hopf_high_p"]
+    assert values["lower_hopf_supercritical"] == 1.0
+    assert values["first_slow_coupling"] == 136.0
+
+
 def test_papermill_other_coupling_sweep(tmp_path):
     sweep = [100.0, 150.0, 170.0]
     execute("neural_mass", tmp_path, coupling_sweep=sweep, **FAST)
@@ -111,7 +124,8 @@ GIB = r"[\d.,]+ GiB"
          rf"dt_s, duration_s, coupling_sweep, segment_s, overlap_s ask for {GIB} of outputs and "
          r"work arrays of the coupling sweep"),
         ({"cycle_duration_s": 1e4},
-         r"dt_s, cycle_duration_s, bifurcation_p_count ask for 2\.03e\+10 neuron updates"),
+         r"cycle_duration_s, cycle_transient_s, fine_c_count, coupling_sweep, tau_e_sweep_ms, "
+         r"tau_i_sweep_ms ask for [\d.]+e\+\d+ neuron updates"),
         ({"kinetics_duration_s": 5000.0},
          rf"dt_s, kinetics_duration_s, tau_e_sweep_ms, tau_i_sweep_ms, segment_s, overlap_s ask "
          rf"for {GIB} of outputs and work arrays of the kinetics map"),
@@ -131,6 +145,10 @@ def test_the_committed_chapter_compares_with_the_literature_and_the_original(roo
     assert values["run_text"] == "This page was executed with the original analysis's parameters."
     assert values["reproduction_text"].startswith("The base model reproduces the original numbers")
     assert values["literature_text"].startswith("They differ from Grimbert and Faugeras's values")
+    # the sweep's "alpha-like" members rest at a stable focus: named by the attractor
+    assert "equilibrium at C = 110 and 122.5" in values["sweep_regime_text"]
+    assert "The first limit cycle appears at C = 134" in values["fine_sweep_text"]
+    assert "supercritical" in values["cycles_text"]
 
 
 def test_another_coupling_resolves_every_glue_and_says_the_comparison_does_not_apply(tmp_path):

@@ -87,11 +87,22 @@ def _field_jacobian(par, x, jac):
 
 @numba.njit(cache=True)
 def _derivative(par, xi, y, out, jac):
-    """Right-hand side of the state (first 6) and the variational matrix (next 36)."""
+    """Right-hand side of the state (first 6) and the variational matrix (next 36, row-major).
+
+    dM/dt = J M written out with the Jacobian's sparsity (rows 0-2 pick z, rows 3-5 have 4, 3
+    and 3 entries), without temporaries: the same sums on every processor, no BLAS.
+    """
     _field(par, xi, y[:6], out[:6])
     _field_jacobian(par, y[:6], jac)
-    m = y[6:].reshape((6, 6))
-    out[6:] = (jac @ m).ravel()
+    for col in range(6):
+        m0, m1, m2 = y[6 + col], y[12 + col], y[18 + col]
+        m3, m4, m5 = y[24 + col], y[30 + col], y[36 + col]
+        out[6 + col] = m3
+        out[12 + col] = m4
+        out[18 + col] = m5
+        out[24 + col] = jac[3, 0] * m0 + jac[3, 1] * m1 + jac[3, 2] * m2 + jac[3, 3] * m3
+        out[30 + col] = jac[4, 0] * m0 + jac[4, 1] * m1 + jac[4, 4] * m4
+        out[36 + col] = jac[5, 0] * m0 + jac[5, 2] * m2 + jac[5, 5] * m5
 
 
 @numba.njit(cache=True)
@@ -107,14 +118,22 @@ def _flow(par, xi, x0, duration, n_steps):
         y[6 + 7 * i] = 1.0
     h = duration / n_steps
     k1, k2, k3, k4 = np.empty(42), np.empty(42), np.empty(42), np.empty(42)
+    tmp = np.empty(42)
     jac = np.empty((6, 6))
     u_min = u_max = par[5] * y[1] - par[7] * y[2]
     for _ in range(n_steps):
         _derivative(par, xi, y, k1, jac)
-        _derivative(par, xi, y + 0.5 * h * k1, k2, jac)
-        _derivative(par, xi, y + 0.5 * h * k2, k3, jac)
-        _derivative(par, xi, y + h * k3, k4, jac)
-        y += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        for i in range(42):
+            tmp[i] = y[i] + 0.5 * h * k1[i]
+        _derivative(par, xi, tmp, k2, jac)
+        for i in range(42):
+            tmp[i] = y[i] + 0.5 * h * k2[i]
+        _derivative(par, xi, tmp, k3, jac)
+        for i in range(42):
+            tmp[i] = y[i] + h * k3[i]
+        _derivative(par, xi, tmp, k4, jac)
+        for i in range(42):
+            y[i] += (h / 6.0) * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i])
         u = par[5] * y[1] - par[7] * y[2]
         u_min = min(u_min, u)
         u_max = max(u_max, u)
@@ -285,13 +304,18 @@ def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
       linear in the input, and its linear extrapolation from the last three orbits reaches 0
       within two steps of where the cycle was lost (``hopf_xi``);
     - "homoclinic": the period exceeds ``max_period_s`` / 2;
-    - "fold": a Floquet multiplier within 0.05 of +1 (the cycle meets an unstable one);
+    - "fold": the largest Floquet multiplier is real and above 0.85, on its way to +1 (the
+      cycle meets an unstable one; near the fold 1 - multiplier shrinks like the square root
+      of the distance, so it is still well below 1 one ``min_step`` before);
     - "unstable": with ``stable_only`` (the default: follow an attractor), a Floquet
       multiplier left the unit circle in another way (e.g. a period doubling);
     - "lost": Newton failed for another reason; "range": every input was done.
 
     Natural continuation follows whichever solution is nearest; ``stable_only`` keeps it on
-    the attracting cycle, which is what names a regime.
+    the attracting cycle, which is what names a regime. A step whose orbit changes its period or
+    its amplitude by more than half is refused and halved: Newton's method may otherwise land
+    on another cycle, or on another cycle traversed several times (whose period is a multiple
+    of its own), e.g. the alpha cycle five times over, near the spike-like one's period.
     """
     targets = [float(x) for x in checks.finite_array("inputs_xi", inputs_xi).ravel()]
     checks.positive("min_step", min_step)
@@ -303,6 +327,7 @@ def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
             trial_xi = reached + step if abs(step) < abs(target - reached) else target
             trial = periodic_orbit(model, trial_xi, current.state, current.period_s)
             if trial is None or abs(trial.period_s - current.period_s) > 0.5 * current.period_s \
+                    or abs(trial.amplitude_mv - current.amplitude_mv) > 0.5 * current.amplitude_mv \
                     or (stable_only and not trial.stable):
                 if abs(step) / 2 < min_step:
                     return _ended([start] + orbits, current, trial_xi, max_period_s)
@@ -333,8 +358,146 @@ def _ended(done, last: Orbit, lost_xi: float, max_period_s: float) -> Branch:
                 return Branch(orbits, lost_xi, "hopf", float(zero))
     if last.period_s > 0.5 * max_period_s:
         return Branch(orbits, lost_xi, "homoclinic", math.nan)
-    if np.min(np.abs(last.multipliers - 1.0)) < 0.05:
+    lead = last.multipliers[0]  # largest in modulus
+    if abs(lead.imag) < 1e-9 and lead.real > 0.85:
+        # at a fold the critical multiplier reaches +1 like 1 - k sqrt(distance), so within
+        # the last step it is still clearly below 1: real, positive and close to it
         return Branch(orbits, lost_xi, "fold", math.nan)
     if np.max(np.abs(last.multipliers)) > 0.95:
         return Branch(orbits, lost_xi, "unstable", math.nan)
     return Branch(orbits, lost_xi, "lost", math.nan)
+
+
+# --- naming a regime by its attractors ------------------------------------------------------
+
+@numba.njit(cache=True)
+def _advance(par, xi, x0, duration, n_steps):
+    """RK4 over ``duration`` in ``n_steps`` steps; the final state only."""
+    h = duration / n_steps
+    k1, k2, k3, k4 = np.empty(6), np.empty(6), np.empty(6), np.empty(6)
+    x = x0.copy()
+    for _ in range(n_steps):
+        _field(par, xi, x, k1)
+        _field(par, xi, x + 0.5 * h * k1, k2)
+        _field(par, xi, x + 0.5 * h * k2, k3)
+        _field(par, xi, x + h * k3, k4)
+        x += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return x
+
+
+def settle_step_s(model: JansenRit) -> float:
+    """RK4 step used to let a run settle: 1e-4 s, or less for fast kernels (a h <= 0.5)."""
+    return min(1e-4, 0.5 / max(model.a_per_s, model.b_per_s))
+
+
+def settle_steps(model: JansenRit, duration_s: float) -> int:
+    """Number of RK4 steps that :func:`attractors` takes to run ``duration_s`` from one start."""
+    return int(math.ceil(duration_s / settle_step_s(model)))
+
+
+class Regime(NamedTuple):
+    """The attractors of the model at one constant input (see :func:`attractors`)."""
+
+    input_xi: float
+    equilibria: list  # every equilibrium (neural_mass.Equilibrium), stable or not
+    cycles: list  # the distinct stable cycles found (Orbit), by increasing amplitude
+
+    @property
+    def stable_equilibria(self) -> list:
+        return [point for point in self.equilibria if point.stable]
+
+    def kinds(self, spike_mv: float) -> list[str]:
+        """One label per attractor: "equilibrium", "alpha cycle" (a swing of u_p up to
+        ``spike_mv``) or "spike-like cycle" (larger)."""
+        return (["equilibrium"] * len(self.stable_equilibria)
+                + ["spike-like cycle" if orbit.amplitude_mv > spike_mv else "alpha cycle"
+                   for orbit in self.cycles])
+
+    def name(self, spike_mv: float) -> str:
+        """The regime: its single attractor's kind, or "bistable" (or "multistable")."""
+        kinds = self.kinds(spike_mv)
+        if not kinds:
+            return "no attractor found"
+        if len(kinds) == 1:
+            return kinds[0]
+        return "bistable" if len(kinds) == 2 else "multistable"
+
+
+def _same(one: Orbit, other: Orbit) -> bool:
+    return (abs(one.period_s - other.period_s) <= 1e-6 * other.period_s
+            and abs(one.amplitude_mv - other.amplitude_mv) <= 1e-6 * (1 + other.amplitude_mv))
+
+
+def attractors(model: JansenRit, input_xi: float, starts=(), settle_s: float = 4.0,
+               window_s: float = 1.0, still_mv: float = 1e-6) -> Regime:
+    """The equilibria and the stable cycles of the model at a constant input.
+
+    Every stable equilibrium is an attractor. Cycles are looked for by running the model
+    (RK4, :func:`settle_step_s`) for ``settle_s`` from rest (all states 0), from each of
+    ``starts`` and from each unstable equilibrium nudged along the real part of its leading
+    eigenvector; a run whose output u_p still swings by more than ``still_mv`` over its last
+    ``window_s`` gives a guess (its last maximum of y_p and the time between its last two) that
+    :func:`periodic_orbit` refines. Only stable orbits are kept, each once.
+
+    A cycle whose basin none of these starts reaches is missed, and near a bifurcation a run may
+    settle too slowly for its guess to converge; the classification is as good as its starts.
+
+    Parameters
+    ----------
+    model : JansenRit
+    input_xi : float
+        Constant input (spec units; the textbook p is 0.8 xi).
+    starts : sequence of array_like (6,)
+        Further initial states.
+    settle_s, window_s : float
+        Duration of each run, and the final part of it that is examined, s
+        (0 < window_s <= settle_s).
+    still_mv : float
+        Swing of u_p below which a run counts as having come to rest, mV.
+    """
+    from .neural_mass import equilibria  # noqa: PLC0415 (neural_mass does not import us)
+
+    xi = checks.finite("input_xi", input_xi)
+    total = checks.positive("settle_s", settle_s)
+    window = checks.positive("window_s", window_s)
+    if window > total:
+        raise ValueError(f"window_s = {window_s}: must be <= settle_s = {settle_s}")
+    checks.positive("still_mv", still_mv)
+    points = equilibria(model, xi)
+    candidates = [np.zeros(6)] + [checks.finite_array("starts", s).astype(float)
+                                  for s in starts]
+    for point in points:
+        if not point.stable:
+            eig, vectors = np.linalg.eig(_jacobian_at(model, point.state))
+            lead = vectors[:, int(np.argmax(eig.real))].real
+            candidates.append(point.state + 1e-3 * lead / np.max(np.abs(lead)))
+    par = np.array(model.as_row(), dtype=float)
+    h = settle_step_s(model)
+    window_steps = max(int(math.ceil(window / h)), 3)
+    before = max(settle_steps(model, total) - window_steps, 0)
+    c_pe, c_pi = model.constants[1], model.constants[3]
+    found = []
+    for start in candidates:
+        x = _advance(par, xi, start, before * h, before) if before else start.copy()
+        path = _trajectory(par, xi, x, window_steps * h, window_steps)
+        u_p = c_pe * path[:, 1] - c_pi * path[:, 2]
+        if np.ptp(u_p) <= still_mv:
+            continue
+        z_p = path[:, 3]
+        tops = np.flatnonzero((z_p[:-1] > 0) & (z_p[1:] <= 0))
+        if tops.size < 2:
+            continue
+        guess_s = (tops[-1] - tops[-2]) * h
+        if any(abs(np.ptp(u_p) - o.amplitude_mv) < 1e-3 * o.amplitude_mv
+               and abs(guess_s - o.period_s) < 2 * h for o in found):
+            continue  # this run has reached a cycle already found
+        orbit = periodic_orbit(model, xi, path[tops[-1]], guess_s)
+        if orbit is not None and orbit.stable and not any(_same(orbit, o) for o in found):
+            found.append(orbit)
+    return Regime(xi, points, sorted(found, key=lambda o: o.amplitude_mv))
+
+
+def _jacobian_at(model: JansenRit, state) -> np.ndarray:
+    jac = np.empty((6, 6))
+    _field_jacobian(np.array(model.as_row(), dtype=float), np.asarray(state, float), jac)
+    return jac

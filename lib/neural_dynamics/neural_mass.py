@@ -478,3 +478,113 @@ def bifurcations(model: JansenRit, n_points: int = 4000) -> list[Bifurcation]:
         found.append(Bifurcation("hopf", float(x), float(c_pe * state[1] - c_pi * state[2]),
                                  float(frequency)))
     return sorted(found, key=lambda item: item.input_xi)
+
+
+class Equilibrium(NamedTuple):
+    """An equilibrium of the model at a constant input, with the eigenvalues of its Jacobian."""
+
+    input_xi: float
+    state: np.ndarray  # (6,) y_p, y_e, y_i, z_p, z_e, z_i (the z are 0)
+    eeg_mv: float  # u_p at the equilibrium
+    eigenvalues: np.ndarray  # (6,) complex, 1/s, largest real part first
+
+    @property
+    def stable(self) -> bool:
+        return bool(self.eigenvalues[0].real < 0)
+
+    @property
+    def decay_per_s(self) -> float:
+        """Minus the largest real part: the rate at which the slowest perturbation decays."""
+        return float(-self.eigenvalues[0].real)
+
+    @property
+    def ringing_hz(self) -> float:
+        """Frequency |Im lambda| / 2 pi of the leading eigenvalue: 0 unless it is a focus."""
+        return float(abs(self.eigenvalues[0].imag) / (2 * np.pi))
+
+
+def equilibria(model: JansenRit, input_xi: float, n_points: int = 2000) -> list[Equilibrium]:
+    """All equilibria at the constant input ``input_xi``, in order of increasing y_p.
+
+    The input that makes y_p an equilibrium is explicit (:func:`equilibrium`), so the
+    equilibria are the roots of xi(y_p) = input_xi over y_p in (0, e_max A/a): bracketed on a
+    grid of ``n_points`` values (denser near the ends, where xi(y_p) is steepest) and refined
+    with Brent's method (``scipy.optimize.brentq``) to 1e-13 mV.
+    Equilibria closer together than the grid (at a fold) may be missed.
+    """
+    target = checks.finite("input_xi", input_xi)
+    checks.integer("n_points", n_points, 10)
+    top = model.e_max_per_s * model.a_mv / model.a_per_s
+    y = top * (0.5 - 0.5 * np.cos(np.linspace(1e-6, np.pi - 1e-6, n_points)))
+    c_ep, c_pe, c_ip, c_pi = model.constants
+    gain_e, gain_i = model.a_mv / model.a_per_s, model.b_mv / model.b_per_s
+    u_p = _inverse_sigmoid(model, y / gain_e)
+    y_e = (u_p + c_pi * gain_i * model.sigmoid(c_ip * y)) / c_pe
+    gap = c_ep * (y_e / gain_e - model.sigmoid(c_ep * y)) - target
+    found = []
+    for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) <= 0):
+        if gap[k] == 0 and k > 0 and gap[k - 1] == 0:
+            continue
+        root = optimize.brentq(lambda v: equilibrium(model, v)[0] - target, y[k], y[k + 1],
+                               xtol=1e-13)
+        if found and abs(root - found[-1].state[0]) < 1e-12:
+            continue
+        _, state = equilibrium(model, root)
+        eig = np.linalg.eigvals(jacobian(model, state))
+        eig = eig[np.lexsort((-np.abs(eig.imag), -eig.real))]
+        found.append(Equilibrium(target, state, float(c_pe * state[1] - c_pi * state[2]), eig))
+    return found
+
+
+def linear_spectrum(model: JansenRit, point: Equilibrium, input_sd: float, dt_s: float,
+                    frequencies_hz) -> np.ndarray:
+    """One-sided PSD of u_p (mV^2/Hz) predicted by linearising at ``point``, driven by the
+    spec's noise.
+
+    Near a stable equilibrium x*, small deviations obey dx/dt = J dx + b eta(t), with J the
+    Jacobian, b = (0, 0, 0, 0, A a / C_ep, 0) (the input enters through the excitatory
+    interneurons as xi / C_ep) and eta the fluctuation of xi. The spec redraws xi independently
+    at every step of length dt and holds it, so for f << 1/dt eta is white noise of two-sided
+    density sigma^2 dt. The output u_p = c . x with c = (0, C_pe, -C_pi, 0, 0, 0) then has the
+    one-sided density (the normalisation of Welch's ``scaling="density"`` estimate)
+
+        S(f) = 2 sigma^2 dt |c (2 pi i f I - J)^{-1} b|^2,
+
+    (the spectrum of a linear system driven by white noise, e.g. Gardiner, *Handbook of
+    Stochastic Methods*, the multivariate Ornstein-Uhlenbeck process). Its integral over
+    f >= 0 is the stationary variance c P c^T, where J P + P J^T + sigma^2 dt b b^T = 0 (the
+    Lyapunov equation). Valid while the noise is small enough for the linearisation to hold,
+    and only at a stable equilibrium.
+
+    Parameters
+    ----------
+    model : JansenRit
+    point : Equilibrium
+        A stable equilibrium of ``model`` (from :func:`equilibria`).
+    input_sd : float
+        Standard deviation sigma of the input xi drawn at every step (xi units, >= 0).
+    dt_s : float
+        The step over which each draw is held, s (> 0).
+    frequencies_hz : array_like
+        Where to evaluate the density, Hz.
+
+    Raises
+    ------
+    ValueError
+        For an unstable equilibrium or bad values.
+    """
+    if not point.stable:
+        raise ValueError(f"point: the equilibrium at u_p = {point.eeg_mv:g} mV is unstable; "
+                         f"the linear prediction needs a stable one")
+    sd = checks.non_negative("input_sd", input_sd)
+    dt = checks.positive("dt_s", dt_s)
+    f = checks.finite_array("frequencies_hz", frequencies_hz)
+    c_ep, c_pe, _, c_pi = model.constants
+    j = jacobian(model, point.state)
+    b = np.zeros(6)
+    b[4] = model.a_mv * model.a_per_s / c_ep
+    c = np.array([0.0, c_pe, -c_pi, 0.0, 0.0, 0.0])
+    # solve (2 pi i f I - J) x = b for every frequency at once
+    system = 2j * np.pi * f.ravel()[:, None, None] * np.eye(6) - j
+    response = np.linalg.solve(system, np.broadcast_to(b, (f.size, 6))[..., None])[..., 0] @ c
+    return (2.0 * sd * sd * dt * np.abs(response) ** 2).reshape(f.shape)

@@ -91,7 +91,7 @@ LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
              "4 GiB", "MAX_BYTES")),
         ({"long_duration_ms": 1e9},
          r"dt_ms, duration_ms, long_duration_ms, current_min_na, current_max_na, current_step_na, "
-         r"tau_a_sweep_ms, delta_a_sweep, gbar_a_sweep_us ask for 5\.88e\+12 neuron updates .*"
+         r"tau_a_sweep_ms, delta_a_sweep, gbar_a_sweep_us ask for 5\.96e\+12 neuron updates .*"
          + LIMIT.format(r"2e\+10", "MAX_NEURON_STEPS")),
     ],
 )
@@ -159,3 +159,24 @@ def test_papermill_probe_above_the_unity_current_gives_the_threshold_back_its_sa
     assert "exceeds 1" in texts["pinning_text"]
     assert "only" not in texts["adaptation_interaction_summary"]
     assert "at 10 nA" in texts["adaptation_interaction_summary"]
+    # the feedback control: the mean-adaptation model, which cannot pin, shrinks the spread too
+    assert (got["threshold_spread_mean_adaptation_model_hz"]
+            < 0.5 * got["threshold_spread_without_adaptation_hz"])
+
+
+def test_committed_results_control_the_prc_shift_and_test_the_synchrony_prediction(root):
+    """The PRC's shift is compared at equal period (two closed-form controls), and the weak-
+    coupling prediction for an adapted pair is checked by the direct run."""
+    table = pd.read_csv(root / "data" / "results" / "adaptation.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    without = values["prc_centroid_phase_without_adaptation"]
+    with_ = values["prc_centroid_phase_with_adaptation"]
+    equal = values["prc_centroid_phase_equal_rate"]
+    frozen = values["prc_centroid_phase_frozen_conductance"]
+    assert without < equal < with_  # the lower rate explains part of the shift, not all
+    assert abs(frozen - with_) < 0.1 * (with_ - without)  # the mean shunt explains the rest
+    assert values["synchrony_slope_with_adaptation_per_ms"] < 0  # synchrony predicted stable
+    assert abs(values["pair_final_lead_with_adaptation"]) <= 2 * 0.05 / 91.3  # and reached
+    # the mean-adaptation model (no pinning) also removes the threshold's effect at 4 nA
+    assert (values["threshold_spread_mean_adaptation_model_hz"]
+            < 0.01 * values["threshold_spread_without_adaptation_hz"])

@@ -165,3 +165,86 @@ def test_closed_form_centroid_over_the_whole_cycle(neuron):
     assert prc.closed_form_centroid_phase(neuron, 4.0) == pytest.approx(expected, abs=1e-8)
     with pytest.raises(prc.NotPeriodic, match="rheobase"):
         prc.closed_form_centroid_phase(neuron, 0.5)
+
+
+# --- controls at equal rate, and the weak-coupling interaction function ---------------------
+
+@pytest.mark.parametrize("g_tonic", [0.0, 0.05, 0.0855])
+def test_closed_form_with_a_tonic_conductance_integrates_to_the_slope_of_the_period(g_tonic):
+    # as above, with a frozen conductance reversing at -90 mV: -dT/dI = (T / C) integral of Z
+    current, e_tonic = 4.0, -90.0
+    period = analytic.interspike_interval_ms(NEURON, current, g_tonic, e_tonic)
+    area, _ = quad(lambda p: prc.closed_form_prc_ms_per_mv(NEURON, current, p, g_tonic,
+                                                           e_tonic)[()], 0, 1,
+                   epsabs=0, epsrel=1e-12)
+    h = 1e-4
+    slope = (analytic.interspike_interval_ms(NEURON, current + h, g_tonic, e_tonic)
+             - analytic.interspike_interval_ms(NEURON, current - h, g_tonic, e_tonic)) / (2 * h)
+    # near its rheobase (g = 0.0855) the period is steep: the finite difference limits the match
+    assert -slope == pytest.approx(period * area / NEURON.c_nf, rel=2e-4)
+
+
+def test_period_matching_current_and_conductance_reproduce_the_period():
+    period = 91.3
+    current = prc.period_matching_current_na(NEURON, period)
+    assert analytic.interspike_interval_ms(NEURON, current) == pytest.approx(period, rel=1e-10)
+    g = prc.period_matching_conductance_us(NEURON, 4.0, period, -90.0)
+    assert analytic.interspike_interval_ms(NEURON, 4.0, g, -90.0) == pytest.approx(period,
+                                                                                   rel=1e-10)
+    with pytest.raises(ValueError, match="period_ms"):
+        prc.period_matching_conductance_us(NEURON, 4.0, 10.0, -90.0)  # shorter than without
+
+
+def test_cycle_voltage_without_adaptation_is_the_closed_form_relaxation(responses):
+    run = responses["without"]
+    v = prc.cycle_voltage_mv(UNADAPTED, 4.0, DT, run.phase, run.state)
+    v_inf = NEURON.e_leak_mv + NEURON.r_mohm * 4.0
+    decay = np.exp(-run.phase * run.period_ms / NEURON.tau_m_ms)
+    exact = v_inf + (NEURON.e_leak_mv - v_inf) * decay
+    np.testing.assert_allclose(v, exact, atol=0.02)  # linear interpolation between samples
+
+
+SYNAPSE = dict(e_syn_mv=0.0, tau_syn_ms=10.0, delta_syn=0.2, gbar_syn_us=0.002)
+
+
+def _closed_form_cycle(n):
+    period = analytic.interspike_interval_ms(NEURON, 4.0)
+    phase = (np.arange(n) + 0.5) / n
+    v_inf = NEURON.e_leak_mv + NEURON.r_mohm * 4.0
+    v = v_inf + (NEURON.e_leak_mv - v_inf) * np.exp(-phase * period / NEURON.tau_m_ms)
+    return phase, prc.closed_form_prc_ms_per_mv(NEURON, 4.0, phase), v, period
+
+
+def test_synchrony_slope_is_the_derivative_of_the_odd_part_of_h():
+    # Independent route: G(h) / h from H itself on a very fine grid, where the midpoint rule
+    # resolves the jump of the synaptic gate.
+    phase, z, v, period = _closed_form_cycle(400_000)
+    h = 0.02
+    h_values = prc.interaction_function([-h, h], phase, z, v, period, NEURON.c_nf, **SYNAPSE)
+    brute = (h_values[0] - h_values[1]) / h
+    slope = prc.synchrony_slope_per_ms(phase, z, v, period, NEURON.c_nf, **SYNAPSE)
+    assert slope == pytest.approx(brute, rel=0.02)
+    # from 100 phases only, as the chapter measures them: the same within 15 %
+    coarse = prc.synchrony_slope_per_ms(*_closed_form_cycle(100)[:3], period, NEURON.c_nf,
+                                        **SYNAPSE)
+    assert coarse == pytest.approx(slope, rel=0.15)
+    # linear in the synaptic conductance, and G is odd
+    double = prc.synchrony_slope_per_ms(phase, z, v, period, NEURON.c_nf,
+                                        **{**SYNAPSE, "gbar_syn_us": 0.004})
+    assert double == pytest.approx(2 * slope, rel=1e-12)
+
+
+def test_lead_phase_wraps_to_the_nearest_half_cycle():
+    times, lead = prc.lead_phase([0.0, 10.0, 20.0, 30.0], [2.0, 19.0, 21.0])
+    np.testing.assert_allclose(times, [0.0, 10.0, 20.0])
+    np.testing.assert_allclose(lead, [0.2, -0.1, 0.1])
+
+
+def test_a_weakly_coupled_adapted_pair_synchronises_as_predicted():
+    # the direct test of the prediction: the adapted pair's lead shrinks to a time step
+    pair = prc.coupled_pair(ADAPTED, partner_v_0_mv=-60.0, **SYNAPSE)
+    assert len(pair.gates) == 4 and {(g.source, g.target) for g in pair.gates} == {
+        (0, 0), (1, 1), (0, 1), (1, 0)}
+    run = simulate(pair, 4.0, Protocol(DT, 12000.0))
+    _, lead = prc.lead_phase(*run.circuit_trains(0))
+    assert abs(lead[0]) > 0.1 and abs(lead[-1]) < 2 * DT / 91.3

@@ -159,9 +159,13 @@ def pinned_rate_hz(
 
         ISI = tau_a ln(a_+ / a_c),  f = 1000 / ISI.
 
-    It depends neither on the post-spike threshold nor on tau_theta. The membrane's and the
-    threshold's finite speed add a lag to every interval, so the simulated rate lies below
-    this limit; the limit is approached when tau_a ln(a_+ / a_c) is long against them.
+    It depends neither on the post-spike threshold nor on tau_theta. The simulated rate lies
+    below this limit, but not because of the threshold (it has relaxed long before): at the end
+    of the interval a decays below a_c, and the membrane, trailing its slowly rising target with
+    tau_eff = C / (g_L + gbar_a a_c), crosses the threshold only some tau_eff later, at a lower a
+    (the ramp delay of a slowly varying input). The lower a at the spike also lowers a_+, so the
+    interval grows by less than that delay. The limit is approached when tau_a ln(a_+ / a_c) is
+    long against tau_eff.
 
     Returns
     -------
@@ -239,7 +243,8 @@ def pinned_first_interval_ms(
     Starting from a = 0, the first spike sets a = delta_a. If that is above the critical state
     a_c (``critical_adaptation_state``), the neuron cannot fire again until a has decayed to
     a_c, which takes tau_a ln(delta_a / a_c) - the quasi-static limit of the first interval,
-    which the lag of the membrane and the threshold lengthens a little.
+    which the delay of the membrane behind its slowly rising target lengthens; it describes the
+    first interval only when it is long against tau_eff = C / (g_L + gbar_a a_c).
 
     Returns
     -------

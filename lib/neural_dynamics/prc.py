@@ -51,7 +51,7 @@ from scipy.optimize import brentq
 
 from . import analytic, checks, limits
 from .kernel import simulate
-from .params import Circuit, Neuron
+from .params import Circuit, Gate, Neuron
 from .presets import Protocol
 
 DEFAULT_CHARGE_PC = 0.03  # a kick of 0.01 mV on a 3 nF membrane
@@ -404,7 +404,8 @@ def phase_response(circuit: Circuit, current_na: float, dt_ms: float,
     )
 
 
-def closed_form_prc_ms_per_mv(neuron: Neuron, current_na: float, phase) -> np.ndarray:
+def closed_form_prc_ms_per_mv(neuron: Neuron, current_na: float, phase,
+                              g_tonic_us: float = 0.0, e_tonic_mv: float = 0.0) -> np.ndarray:
     """First-order PRC of the neuron without gates under a constant current, ms per mV.
 
     A kick dv at time s = phi T after a spike decays as dv exp(-(T - s)/tau_m) by the crossing
@@ -418,25 +419,33 @@ def closed_form_prc_ms_per_mv(neuron: Neuron, current_na: float, phase) -> np.nd
     integrate-and-fire PRC of Ermentrout & Terman (2010, ch. 8) and Brown, Moehlis & Holmes
     (2004) in these units.
 
+    With a constant extra conductance ``g_tonic_us`` reversing at ``e_tonic_mv`` (an adaptation
+    conductance frozen at one value) the neuron is the same integrate-and-fire neuron with the
+    target V_inf = (g_L E_L + g E + I) / (g_L + g) and the time constant
+    tau = C / (g_L + g) (``analytic.interspike_interval_ms``), and tau replaces tau_m above.
+
     Raises
     ------
     NotPeriodic
         If the current does not make the neuron fire (at or below the rheobase).
     """
     current = checks.finite("current_na", current_na)
+    g_tonic = checks.non_negative("g_tonic_us", g_tonic_us)
+    e_tonic = checks.finite("e_tonic_mv", e_tonic_mv)
     phases = checks.finite_array("phase", phase)
     if np.any((phases < 0) | (phases > 1)):
         raise ValueError("phase: every value must be in [0, 1]")
-    period = analytic.interspike_interval_ms(neuron, current)
+    period = analytic.interspike_interval_ms(neuron, current, g_tonic, e_tonic)
     if not math.isfinite(period):
-        raise NotPeriodic(f"current_na = {checks.show(current)}: at or below the rheobase "
-                          f"({analytic.rheobase_na(neuron):.6g} nA), the neuron does not fire")
-    v_inf = neuron.e_leak_mv + neuron.r_mohm * current
+        raise NotPeriodic(f"current_na = {checks.show(current)}: the neuron does not fire "
+                          "(at or below its rheobase)")
+    g_total = neuron.g_leak_us + g_tonic
+    v_inf = (neuron.g_leak_us * neuron.e_leak_mv + g_tonic * e_tonic + current) / g_total
+    tau = neuron.c_nf / g_total
     theta_t = neuron.theta_0_mv + (neuron.theta_spike_mv - neuron.theta_0_mv) * math.exp(
         -period / neuron.tau_theta_ms)
-    slope = ((v_inf - theta_t) / neuron.tau_m_ms
-             + (theta_t - neuron.theta_0_mv) / neuron.tau_theta_ms)
-    return np.exp(-(1.0 - phases) * period / neuron.tau_m_ms) / slope
+    slope = (v_inf - theta_t) / tau + (theta_t - neuron.theta_0_mv) / neuron.tau_theta_ms
+    return np.exp(-(1.0 - phases) * period / tau) / slope
 
 
 def closed_form_centroid_phase(neuron: Neuron, current_na: float) -> float:
@@ -486,3 +495,217 @@ def centroid_phase(phase, prc) -> float:
     if total == 0:
         raise ValueError("prc: its integral is 0, so it has no centroid")
     return float(np.trapezoid(phases * values, phases) / total)
+
+
+def period_matching_current_na(neuron: Neuron, period_ms: float) -> float:
+    """Current at which the neuron without gates fires with the given period, nA.
+
+    The inverse of ``analytic.interspike_interval_ms`` in the current (the interval falls
+    strictly with the current above the rheobase), found with Brent's method. Used to compare
+    an adapted neuron's PRC with a non-adapted one *at the same rate* (Ladenbauer et al. 2012
+    compare adaptation currents at equal frequency).
+    """
+    period = checks.positive("period_ms", period_ms)
+    low = analytic.rheobase_na(neuron)
+    high = max(2.0 * low, 1e-3)
+    while analytic.interspike_interval_ms(neuron, high) > period:
+        high *= 2.0
+        if high > 1e9:
+            raise ValueError(f"period_ms = {checks.show(period)}: too short for this neuron")
+    return brentq(lambda i: analytic.interspike_interval_ms(neuron, i) - period,
+                  low * (1 + 1e-12) + 1e-300, high, xtol=1e-13, rtol=4 * np.finfo(float).eps)
+
+
+def period_matching_conductance_us(neuron: Neuron, current_na: float, period_ms: float,
+                                   e_tonic_mv: float) -> float:
+    """Constant conductance that gives the neuron the given period at this current, uS.
+
+    The frozen-conductance control: the adaptation conductance held at the one value that
+    reproduces the adapted period, so that its own dynamics are removed but its mean shunt and
+    hyperpolarisation stay. The interval grows strictly with the conductance when e_tonic_mv is
+    below the baseline threshold; found with Brent's method.
+
+    Raises
+    ------
+    ValueError
+        If e_tonic_mv is not below theta_0, or the period is not longer than the neuron's period
+        without the conductance.
+    """
+    current = checks.finite("current_na", current_na)
+    period = checks.positive("period_ms", period_ms)
+    e_tonic = checks.finite("e_tonic_mv", e_tonic_mv)
+    if not e_tonic < neuron.theta_0_mv:
+        raise ValueError(f"e_tonic_mv = {checks.show(e_tonic)}: must be below theta_0_mv")
+    if not analytic.interspike_interval_ms(neuron, current) < period:
+        raise ValueError(f"period_ms = {checks.show(period)}: not longer than the period without "
+                         "the conductance")
+    high = neuron.g_leak_us
+    while analytic.interspike_interval_ms(neuron, current, high, e_tonic) < period:
+        high *= 2.0
+    return brentq(lambda g: analytic.interspike_interval_ms(neuron, current, g, e_tonic) - period,
+                  0.0, high, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+
+
+def cycle_voltage_mv(circuit: Circuit, current_na: float, dt_ms: float, phase,
+                     state: PeriodicState | None = None) -> np.ndarray:
+    """Membrane potential along the periodic orbit at the given phases, mV.
+
+    One cycle is run on the kernel from a spike of the orbit (``periodic_state``); V at
+    phi T after the spike is interpolated linearly between the samples. Needed by the
+    interaction function, where a conductance input acts with the driving force E - V(t).
+    """
+    circuit = _check_circuit(circuit)
+    current = checks.finite("current_na", current_na)
+    dt = checks.positive("dt_ms", dt_ms)
+    phases = checks.finite_array("phase", phase)
+    if state is None:
+        state = periodic_state(circuit, current, dt)
+    protocol = Protocol(dt, state.period_ms + 3 * dt)
+    run = simulate(_start_circuit(circuit, state.gates_before_spike, dt), current, protocol,
+                   record=True)
+    # sample k is at time (k - 1) dt after the starting spike (which is at step 1)
+    return np.interp(phases * state.period_ms, run.t_ms[1:] - dt, run.v_mv[0, 0, 1:])
+
+
+def _periodic_synapse(period_ms: float, tau_ms: float, delta: float):
+    """The synaptic gate s(u) of a presynaptic neuron firing with this period, u in [0, T)."""
+    q = math.exp(-period_ms / tau_ms)
+    after = delta / (1.0 - q * (1.0 - delta))  # s just after a spike (steady state)
+    return after, lambda u: after * np.exp(-np.mod(u, period_ms) / tau_ms)
+
+
+def interaction_function(shift, phase, prc_ms_per_mv, v_mv, period_ms: float, c_nf: float,
+                         e_syn_mv: float, tau_syn_ms: float, delta_syn: float,
+                         gbar_syn_us: float) -> np.ndarray:
+    """Weak-coupling interaction function H of two identical neurons coupled by a gate, 1.
+
+    Each neuron's spike time shifts at the rate set by its PRC Z and by the synaptic current it
+    receives, gbar s (E - V) / C mV per ms. Averaged over one period T, the time-phase psi_1 of
+    a neuron whose partner leads it by chi obeys d psi_1 / dt = 1 + H(chi), with
+
+        H(chi) = (1/T) integral_0^T Z(t) (gbar / C) (E - V(t)) s(t + chi) dt,
+
+    where s(u) = s_+ exp(-u / tau), periodic in T, is the partner's gate u ms after its spike
+    (instant rise by delta (1 - s), the book's gate; s_+ its steady value after a spike)
+    (Ermentrout & Kopell 1991; Hansel, Mato & Meunier 1995; Ermentrout & Terman 2010, ch. 8).
+    The integral is the midpoint rule on the PRC's phases (equal bins).
+
+    Parameters
+    ----------
+    shift : array_like
+        Lead chi of the partner, ms.
+    phase, prc_ms_per_mv, v_mv : array_like (n,)
+        Phases (bin midpoints of an equal grid on [0, 1)), the PRC (ms per mV) and V (mV) there.
+    period_ms, c_nf : float
+        Period of the uncoupled neuron (ms) and its capacitance (nF).
+    e_syn_mv, tau_syn_ms, delta_syn, gbar_syn_us : float
+        The synapse: reversal potential, decay time constant, increment, maximal conductance.
+    """
+    z, v, phases = (checks.finite_array(n, x) for n, x in
+                    (("prc_ms_per_mv", prc_ms_per_mv), ("v_mv", v_mv), ("phase", phase)))
+    period = checks.positive("period_ms", period_ms)
+    _, s = _periodic_synapse(period, checks.positive("tau_syn_ms", tau_syn_ms),
+                             checks.in_closed_range("delta_syn", delta_syn, 0.0, 1.0))
+    w = z * checks.non_negative("gbar_syn_us", gbar_syn_us) / checks.positive("c_nf", c_nf) * (
+        checks.finite("e_syn_mv", e_syn_mv) - v)
+    t = phases * period
+    chi = np.atleast_1d(checks.finite_array("shift", shift))
+    return np.array([np.mean(w * s(t + c)) for c in chi])
+
+
+def synchrony_slope_per_ms(phase, prc_ms_per_mv, v_mv, period_ms: float, c_nf: float,
+                           e_syn_mv: float, tau_syn_ms: float, delta_syn: float,
+                           gbar_syn_us: float) -> float:
+    """Slope G'(0) of G(chi) = H(-chi) - H(chi) at synchrony, per ms; < 0: synchrony is stable.
+
+    The lead chi of one neuron over the other obeys d chi / dt = G(chi) (``interaction_function``),
+    so in-phase firing is stable when G'(0) < 0. The gate rises instantly, so s jumps by
+    ds = s_+ (1 - exp(-T / tau)) once per period and H has a kink at 0; G is still smooth there:
+
+        G'(0) = -(1/T) [ (w(0+) + w(T-)) ds - (2 / tau) integral_0^T w(t) s(t) dt ],
+
+    with w(t) = Z(t) (gbar / C) (E - V(t)). The jump term weighs the PRC at the two ends of the
+    cycle; w at the ends is extrapolated linearly from the first and last two phases. The
+    integral is the midpoint rule on the PRC's phases.
+    """
+    z, v, phases = (checks.finite_array(n, x) for n, x in
+                    (("prc_ms_per_mv", prc_ms_per_mv), ("v_mv", v_mv), ("phase", phase)))
+    if phases.ndim != 1 or phases.size < 3 or z.shape != phases.shape or v.shape != phases.shape:
+        raise ValueError("phase, prc_ms_per_mv, v_mv: must be 1-d of the same length >= 3")
+    period = checks.positive("period_ms", period_ms)
+    tau = checks.positive("tau_syn_ms", tau_syn_ms)
+    after, s = _periodic_synapse(period, tau, checks.in_closed_range("delta_syn", delta_syn,
+                                                                     0.0, 1.0))
+    w = z * checks.non_negative("gbar_syn_us", gbar_syn_us) / checks.positive("c_nf", c_nf) * (
+        checks.finite("e_syn_mv", e_syn_mv) - v)
+    t = phases * period
+
+    def end(i, j, x):  # linear extrapolation of w to phase x from phases i and j
+        return w[i] + (w[j] - w[i]) * (x - phases[i]) / (phases[j] - phases[i])
+
+    jump = after * -math.expm1(-period / tau)
+    integral = np.mean(w * s(t)) * period
+    return float(-((end(0, 1, 0.0) + end(-2, -1, 1.0)) * jump - 2.0 * integral / tau) / period)
+
+
+def coupled_pair(circuit: Circuit, e_syn_mv: float, tau_syn_ms: float, delta_syn: float,
+                 gbar_syn_us: float, partner_v_0_mv: float) -> Circuit:
+    """Two copies of a one-neuron circuit (with its adaptation gates) coupled reciprocally.
+
+    Each neuron keeps its own gates onto itself and receives a synaptic gate from the other
+    (the book's gate, ``params.Gate``: instant rise by delta (1 - s), decay with tau). The
+    partner starts at ``partner_v_0_mv`` so that the two begin out of phase. This is the
+    direct test of the weak-coupling prediction (``synchrony_slope_per_ms``).
+    """
+    circuit = _check_circuit(circuit)
+    neuron = circuit.neurons[0]
+    partner = dataclasses.replace(neuron, v_0_mv=checks.finite("partner_v_0_mv", partner_v_0_mv))
+    own = tuple(dataclasses.replace(g, source=k, target=k) for k in (0, 1) for g in circuit.gates)
+    e = checks.finite("e_syn_mv", e_syn_mv)
+    tau = checks.positive("tau_syn_ms", tau_syn_ms)
+    delta = checks.in_closed_range("delta_syn", delta_syn, 0.0, 1.0)
+    gbar = checks.non_negative("gbar_syn_us", gbar_syn_us)
+    synapses = (Gate(0, 1, e, tau, delta, gbar), Gate(1, 0, e, tau, delta, gbar))
+    return Circuit((neuron, partner), own + synapses)
+
+
+def lead_phase(train_1, train_2):
+    """Phase by which neuron 1 leads neuron 2, at each spike of neuron 1, in (-1/2, 1/2].
+
+    For each interval [t_k, t_{k+1}) of neuron 1 that contains a spike of neuron 2 at t, the
+    lead is (t - t_k) / (t_{k+1} - t_k), wrapped to (-1/2, 1/2] (negative: neuron 2 leads).
+
+    Returns
+    -------
+    times_ms, lead : ndarray
+        t_k and the lead there (1).
+    """
+    s1 = checks.sorted_times("train_1", train_1)
+    s2 = checks.sorted_times("train_2", train_2)
+    times, lead = [], []
+    for k in range(s1.size - 1):
+        j = np.searchsorted(s2, s1[k])
+        if j < s2.size and s2[j] < s1[k + 1]:
+            d = (s2[j] - s1[k]) / (s1[k + 1] - s1[k])
+            times.append(s1[k])
+            lead.append(d if d <= 0.5 else d - 1.0)
+    return np.array(times), np.array(lead)
+
+
+def closed_form_voltage_mv(neuron: Neuron, current_na: float, phase, g_tonic_us: float = 0.0,
+                           e_tonic_mv: float = 0.0) -> np.ndarray:
+    """Membrane potential along the cycle of the neuron without gates, in closed form, mV.
+
+    V(t) = V_inf + (E_L - V_inf) exp(-t / tau) at t = phi T, with V_inf and tau as in
+    ``closed_form_prc_ms_per_mv`` (optionally with a constant extra conductance).
+    """
+    current = checks.finite("current_na", current_na)
+    g_tonic = checks.non_negative("g_tonic_us", g_tonic_us)
+    e_tonic = checks.finite("e_tonic_mv", e_tonic_mv)
+    phases = checks.finite_array("phase", phase)
+    period = analytic.interspike_interval_ms(neuron, current, g_tonic, e_tonic)
+    if not math.isfinite(period):
+        raise NotPeriodic(f"current_na = {checks.show(current)}: the neuron does not fire")
+    g_total = neuron.g_leak_us + g_tonic
+    v_inf = (neuron.g_leak_us * neuron.e_leak_mv + g_tonic * e_tonic + current) / g_total
+    return v_inf + (neuron.e_leak_mv - v_inf) * np.exp(-phases * period * g_total / neuron.c_nf)

@@ -124,6 +124,72 @@ def test_population_rate_rhythm_and_spectrum():
     assert spectrum.frequencies_hz[np.argmax(spectrum.power)] == pytest.approx(12.0)
 
 
+def test_cross_correlogram_is_the_brute_force_histogram():
+    rng = np.random.default_rng(7)
+    a, b = poisson(rng, 40, 2000), poisson(rng, 60, 2000)
+    edges = np.arange(-10.0, 10.5, 0.5)
+    lags = (b[None, :] - a[:, None]).ravel()
+    brute = [np.sum((lags > lo) & (lags <= hi))
+             for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+    np.testing.assert_array_equal(synchrony.cross_correlogram(a, b, edges), brute)
+    # a pure delay of train 2 puts every pair of a spike with its copy in the bin of that delay
+    counts = synchrony.cross_correlogram(TRAIN, TRAIN + 1.2, np.array([-2.0, 0.0, 1.0, 1.5]))
+    np.testing.assert_array_equal(counts, [0, 0, TRAIN.size])
+
+
+def test_window_test_finds_a_causal_delay_and_not_independence():
+    rng = np.random.default_rng(3)
+    a = poisson(rng, 20, 20000)
+    follower = np.sort(np.concatenate([a + rng.uniform(0.2, 1.8, a.size),
+                                       poisson(rng, 20, 20000)]))
+    edges = np.arange(-10.0, 10.5, 1.0)
+    ccg = synchrony.jitter_correlogram(a, follower, edges, 20.0, 99, np.random.default_rng(0))
+    causal = synchrony.window_test(ccg, 0.0, 2.0)
+    anti = synchrony.window_test(ccg, -2.0, 0.0)
+    assert causal.ratio > 3 and causal.p_above == pytest.approx(0.01)
+    # no excess before neuron 1's spikes (a deficit, yes: the surrogates smear the causal peak
+    # over the neighbouring lags)
+    assert anti.p_above > 0.05 and anti.ratio < 1
+    independent = synchrony.jitter_correlogram(a, poisson(rng, 30, 20000), edges, 20.0, 99,
+                                               np.random.default_rng(0))
+    for lags in ((0.0, 2.0), (-2.0, 0.0), (-2.0, 2.0)):
+        test = synchrony.window_test(independent, *lags)
+        assert test.ratio == pytest.approx(1.0, abs=0.25)
+        assert min(test.p_above, test.p_below) > 0.01
+    with pytest.raises(ValueError, match="must be bin edges"):
+        synchrony.window_test(ccg, 0.0, 2.5)
+
+
+def test_circular_shift_keeps_each_train_and_breaks_alignment():
+    rng = np.random.default_rng(0)
+    cycles = np.cumsum(rng.normal(40.0, 3.0, 24))  # a common rhythm of variable cycles
+    trains = [np.sort(cycles + rng.normal(0.0, 1.0, cycles.size)) for _ in range(50)]
+    shifted = synchrony.circular_shift(trains, 1000.0, np.random.default_rng(0))
+    for original, moved in zip(trains, shifted, strict=True):
+        assert moved.size == original.size
+        # a rotation: every interval is kept but the one across the wrap
+        kept = np.isin(np.round(np.diff(moved), 6), np.round(np.diff(original), 6))
+        assert kept.sum() >= moved.size - 2
+    test = synchrony.rhythm_test(trains, 1000.0, 1.0, 19, np.random.default_rng(1))
+    assert test.rhythm.frequency_hz == pytest.approx(25.0, abs=3.0)
+    assert test.p_value == pytest.approx(0.05)
+    assert np.all(test.surrogate_strengths < 0.5 * test.rhythm.strength)
+    noise = [poisson(rng, 30, 1000) for _ in range(50)]
+    assert synchrony.rhythm_test(noise, 1000.0, 1.0, 19, np.random.default_rng(1)).p_value > 0.05
+
+
+def test_permutation_p_greater():
+    assert synchrony.permutation_p_greater([5, 6, 7], [1, 2, 3]) == pytest.approx(1 / 20)
+    assert synchrony.permutation_p_greater([1, 2, 3], [5, 6, 7]) == pytest.approx(1.0)
+    same = synchrony.permutation_p_greater([1, 2, 3, 4], [1, 2, 3, 4])
+    assert 0.4 < same < 0.7
+    big = synchrony.permutation_p_greater(np.arange(12) + 20.0, np.arange(12.0),
+                                          np.random.default_rng(0), max_splits=999)
+    assert big == pytest.approx(1 / 1000)
+    with pytest.raises(ValueError, match="must be a numpy.random.Generator"):
+        synchrony.permutation_p_greater(np.arange(12.0), np.arange(12.0), max_splits=10)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -133,6 +199,12 @@ def test_population_rate_rhythm_and_spectrum():
         (lambda: synchrony.interval_jitter(TRAIN, 5.0, 3), "must be a numpy.random.Generator"),
         (lambda: synchrony.jitter_test(TRAIN, TRAIN, 2.0, 5.0, 0, None), "n_surrogates = 0"),
         (lambda: synchrony.synchrony_chi(np.ones(5)), "must be \\(neurons >= 2"),
+        (lambda: synchrony.cross_correlogram(TRAIN, TRAIN, [1.0, 1.0]), "strictly increasing"),
+        (lambda: synchrony.jitter_correlogram(TRAIN, TRAIN, [0.0, 1.0], 5.0, 0, None),
+         "n_surrogates = 0"),
+        (lambda: synchrony.circular_shift([TRAIN], 50.0, np.random.default_rng(0)),
+         "must lie within"),
+        (lambda: synchrony.rhythm_test([TRAIN], 100.0, 1.0, 0, None), "n_surrogates = 0"),
         (lambda: spectra.welch(np.ones(10), 1000.0, 1.0), "segment_s = 1.0"),
         (lambda: spectra.welch(np.ones(10), 10.0, 0.5, 0.5), "overlap_s = 0.5"),
     ],

@@ -50,6 +50,11 @@ def test_committed_results_table_has_the_original_numbers(root):
         assert values[metric] == pytest.approx(original, rel=5e-4), metric
     # the network leaves asynchrony and reaches a rhythm (chi near 1/sqrt(N), then near 1)
     assert values["network_chi_weakest"] < 0.1 < 0.8 < values["network_chi_strongest"]
+    # the prose's claims: neuron 2 follows neuron 1 beyond the uncoupled control, and the
+    # population rhythm appears at a weak coupling, faster than the strongest coupling's
+    assert values["causal_excess_ratio_max"] > 1.2 and values["causal_excess_ratio_control"] < 1.1
+    assert values["network_emergent_coupling"] < parameters("synchrony")["coupling_sweep"][-1]
+    assert values["network_emergent_rhythm_hz"] > 1.5 * values["network_rhythm_strongest_hz"]
 
 
 def test_papermill_ratio_12_gives_the_reference_values_for_that_circuit(tmp_path):
@@ -84,6 +89,7 @@ def test_papermill_ratio_12_gives_the_reference_values_for_that_circuit(tmp_path
         ("locking_duration_ms", 400.0,
          r"locking_duration_ms = 400\.0: must be > locking_transient_ms = 500\.0"),
         ("noise_tau_ms", -5.0, r"noise_tau_ms = -5\.0: must be a finite number > 0"),
+        ("n_rhythm_surrogates", 0, r"n_rhythm_surrogates = 0: must be an int >= 1"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
@@ -106,10 +112,14 @@ NETWORK = "n_exc, n_inh, coupling_sweep, network_dt_ms, network_duration_ms"
         ({"network_dt_ms": 1e-6}, NETWORK + UPDATES),
         ({"fine_ratio_step": 1e-9}, r"fine_ratio_max, fine_ratio_step ask for 4e\+09 values in "
          r"the grid" + LIMIT.format("100,000", "MAX_GRID_POINTS")),
-        ({"n_seeds": 10**6}, r"n_seeds, noisy_ratio_12_sweep ask for 9,000,000 noisy runs "
-         r"\(seeds x couplings\)" + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"n_seeds": 10**6}, r"n_seeds, noisy_ratio_12_sweep ask for 1e\+07 noisy runs "
+         r"\(seeds x \(couplings \+ uncoupled control\)\)"
+         + LIMIT.format("100,000", "MAX_GRID_POINTS")),
         ({"n_surrogates": 10**7}, r"n_surrogates, n_seeds, noisy_ratio_12_sweep ask for "
-         r"7\.2e\+08 jitter surrogates \(surrogates x seeds x couplings\)"
+         r"8e\+08 jitter surrogates \(surrogates x seeds x \(couplings \+ control\)\)"
+         + LIMIT.format("100,000", "MAX_GRID_POINTS")),
+        ({"n_rhythm_surrogates": 10**5}, r"n_rhythm_surrogates, coupling_sweep ask for "
+         r"2,600,000 shifted surrogates of the network \(surrogates x runs\)"
          + LIMIT.format("100,000", "MAX_GRID_POINTS")),
         ({"n_exc": 20_000, "network_duration_ms": 300.0},
          r"n_exc, n_inh, network_dt_ms, network_duration_ms ask for 15\.6 GiB of network arrays "

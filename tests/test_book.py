@@ -55,7 +55,9 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
     effects = next(r for r in rows if r[0] == "Threshold and adaptation effects")
     assert re.fullmatch(
         r"At 4\.0 nA, dynamic threshold lowers steady-state rate by 17\.20 Hz \(24\.3%\), "
-        r"while slow adaptation lowers it by 33\.49 Hz \(75\.4%\)", effects[1]
+        r"while slow adaptation lowers it by 33\.49 Hz \(75\.4%\); with adaptation on, the "
+        r"post-spike threshold changes the steady rate by only 0\.01 Hz \(by 71\.16 Hz without\)",
+        effects[1]
     )
     synchrony = next(r for r in rows if r[0] == "Coupled-neuron synchrony")
     assert re.fullmatch(

@@ -97,3 +97,21 @@ def test_continuation_does_not_jump_to_a_cycle_traversed_several_times():
     assert branch.ending == "homoclinic"
     assert all(o.amplitude_mv > 7.0 for o in branch.orbits)
     assert 0.8 * branch.end_xi == pytest.approx(114.06, abs=0.05)
+
+
+def test_the_alpha_cycle_near_its_hopf_point_is_found_without_extra_starts():
+    """At C = 135 the upper focus repels at only 0.47 /s: a run from it does not reach the alpha
+    cycle within the search's 6 s, but the starts around the focus refined by shooting do."""
+    for coupling, swing_mv in [(134.0, 1.03), (135.0, 2.26)]:
+        regime = cycles.attractors(nm.JansenRit(coupling_c=coupling), 160.0, settle_s=6.0,
+                                   window_s=2.0)
+        assert regime.name(7.0) == "bistable"
+        alpha = regime.cycles[0]
+        assert alpha.stable and 10.0 < alpha.frequency_hz < 11.0
+        assert alpha.amplitude_mv == pytest.approx(swing_mv, abs=0.01)
+
+
+def test_focus_orbits_need_an_unstable_focus():
+    model = nm.JansenRit(coupling_c=122.5)  # a stable focus at the noise's mean
+    stable = [p for p in nm.equilibria(model, 160.0) if p.stable]
+    assert stable and all(cycles._focus_orbits(model, 160.0, p) == [] for p in stable)

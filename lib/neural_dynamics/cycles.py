@@ -439,6 +439,10 @@ def attractors(model: JansenRit, input_xi: float, starts=(), settle_s: float = 4
     ``window_s`` gives a guess (its last maximum of y_p and the time between its last two) that
     :func:`periodic_orbit` refines. Only stable orbits are kept, each once.
 
+    Near a Hopf point an unstable focus repels only slowly, so a run from it may not reach the
+    small cycle around it within ``settle_s``; each unstable focus therefore also starts
+    :func:`_focus_orbits`, which needs no long run.
+
     A cycle whose basin none of these starts reaches is missed, and near a bifurcation a run may
     settle too slowly for its guess to converge; the classification is as good as its starts.
 
@@ -477,6 +481,10 @@ def attractors(model: JansenRit, input_xi: float, starts=(), settle_s: float = 4
     before = max(settle_steps(model, total) - window_steps, 0)
     c_pe, c_pi = model.constants[1], model.constants[3]
     found = []
+    for point in points:  # near a Hopf point: finite-amplitude starts, refined by shooting
+        for orbit in _focus_orbits(model, xi, point):
+            if orbit.stable and not any(_same(orbit, o) for o in found):
+                found.append(orbit)
     for start in candidates:
         x = _advance(par, xi, start, before * h, before) if before else start.copy()
         path = _trajectory(par, xi, x, window_steps * h, window_steps)
@@ -495,6 +503,59 @@ def attractors(model: JansenRit, input_xi: float, starts=(), settle_s: float = 4
         if orbit is not None and orbit.stable and not any(_same(orbit, o) for o in found):
             found.append(orbit)
     return Regime(xi, points, sorted(found, key=lambda o: o.amplitude_mv))
+
+
+#: Swings of u_p (mV) of the starts that :func:`_focus_orbits` places around an unstable focus.
+FOCUS_SWINGS_MV = (0.5, 1.0, 2.0, 4.0)
+#: Periods of the focus's linear oscillation that such a start runs before it is refined.
+FOCUS_PERIODS = 10
+
+
+def _focus_orbits(model: JansenRit, input_xi: float, point) -> list:
+    """Cycles found from starts around an unstable focus, by :func:`periodic_orbit`.
+
+    Each start lies in the plane of the leading (complex) eigenvector v, x* + s Re(v), with s
+    chosen so that the linear oscillation swings u_p by one of :data:`FOCUS_SWINGS_MV`. It runs
+    for :data:`FOCUS_PERIODS` linear periods 2 pi / |Im lambda| (the other directions decay, the
+    slow radial one need not), and its last maximum of y_p and the time since the one before
+    start Newton's method, which converges onto the cycle however slowly the focus repels.
+
+    Parameters
+    ----------
+    model : JansenRit
+    input_xi : float
+    point : neural_mass.Equilibrium
+
+    Returns
+    -------
+    list of Orbit
+        The orbits found (stable or not); empty unless ``point`` is an unstable focus.
+    """
+    lead = point.eigenvalues[0]
+    if lead.real <= 0 or abs(lead.imag) < 1e-9:
+        return []
+    eig, vectors = np.linalg.eig(_jacobian_at(model, point.state))
+    vector = vectors[:, int(np.argmax(eig.real + 1e-12 * np.sign(eig.imag)))]
+    c_pe, c_pi = model.constants[1], model.constants[3]
+    swing_per_unit = 2.0 * abs(c_pe * vector[1] - c_pi * vector[2])
+    if swing_per_unit == 0:
+        return []
+    par = np.array(model.as_row(), dtype=float)
+    h = settle_step_s(model)
+    period = 2.0 * np.pi / abs(lead.imag)
+    run = max(int(math.ceil(FOCUS_PERIODS * period / h)), 3)
+    window = max(int(math.ceil(3.0 * period / h)), 3)
+    orbits = []
+    for swing in FOCUS_SWINGS_MV:
+        start = point.state + (swing / swing_per_unit) * vector.real
+        path = _trajectory(par, input_xi, start, run * h, run)[-window:]
+        tops = np.flatnonzero((path[:-1, 3] > 0) & (path[1:, 3] <= 0))
+        if tops.size < 2:
+            continue
+        orbit = periodic_orbit(model, input_xi, path[tops[-1]], (tops[-1] - tops[-2]) * h)
+        if orbit is not None and not any(_same(orbit, o) for o in orbits):
+            orbits.append(orbit)
+    return orbits
 
 
 def _jacobian_at(model: JansenRit, state) -> np.ndarray:

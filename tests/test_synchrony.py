@@ -212,3 +212,45 @@ def test_permutation_p_greater():
 def test_bad_inputs(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def _co_modulated(rng, n, duration_ms, rate_hz):
+    """Inhomogeneous Poisson trains sharing one rate profile rate_hz(t) (1 ms grid)."""
+    t = np.arange(0.0, duration_ms, 1.0)
+    probability = rate_hz(t) / 1000.0
+    return [t[rng.random(t.size) < probability] + 0.5 for _ in range(n)]
+
+
+def test_rhythm_test_ignores_slow_co_modulation():
+    # A shared 6 Hz modulation of the rates is an alignment, but not a rhythm of the band: the
+    # band's high-pass and its peak rule must not turn it into one (a false positive before).
+    slow = _co_modulated(np.random.default_rng(3), 200, 2000.0,
+                         lambda t: 30.0 * (1.0 + 0.8 * np.sin(2 * np.pi * t / 1000.0 * 6.0)))
+    old_style = synchrony.rhythm_test(slow, 2000.0, 1.0, 19, np.random.default_rng(1), 5.0)
+    assert old_style.p_value == pytest.approx(0.05)  # in a band that holds 6 Hz it is found
+    assert old_style.rhythm.frequency_hz == pytest.approx(6.0, abs=0.5)
+    test = synchrony.rhythm_test(slow, 2000.0, 1.0, 19, np.random.default_rng(1), 15.0, 200.0)
+    assert not test.p_value <= 0.05  # NaN (no peak in the band) or not significant
+    # the same test finds a 40 Hz co-modulation of the same depth
+    fast = _co_modulated(np.random.default_rng(3), 200, 2000.0,
+                         lambda t: 30.0 * (1.0 + 0.8 * np.sin(2 * np.pi * t / 1000.0 * 40.0)))
+    rhythmic = synchrony.rhythm_test(fast, 2000.0, 1.0, 19, np.random.default_rng(1), 15.0)
+    assert rhythmic.p_value == pytest.approx(0.05)
+    assert rhythmic.rhythm.frequency_hz == pytest.approx(40.0, abs=1.5)
+
+
+def test_rhythm_test_on_noiseless_periodic_trains():
+    # Identical periodic trains at independent random phases are not aligned: the test must
+    # hold its level although every train, and so the population rate, is periodic and the
+    # window (200 ms) is not a whole number of periods (33 ms). Bunched phases do pass.
+    def trains(seed, spread):
+        phases = np.random.default_rng(seed).random(100) * 33.0 * spread
+        return [np.arange(phase, 200.0, 33.0) for phase in phases]
+
+    p_values = np.array([
+        synchrony.rhythm_test(trains(s, 1.0), 200.0, 1.0, 39, np.random.default_rng(100 + s),
+                              15.0).p_value for s in range(40)])
+    assert np.mean(p_values <= 0.05) <= 0.15
+    bunched = synchrony.rhythm_test(trains(0, 0.1), 200.0, 1.0, 39, np.random.default_rng(1), 15.0)
+    assert bunched.p_value == pytest.approx(1 / 40)
+    assert bunched.rhythm.frequency_hz == pytest.approx(1000.0 / 33.0, rel=0.05)

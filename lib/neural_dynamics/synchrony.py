@@ -14,6 +14,7 @@ from itertools import combinations
 from typing import NamedTuple
 
 import numpy as np
+from scipy import ndimage
 
 from . import checks
 
@@ -160,6 +161,35 @@ class JitterTest(NamedTuple):
     p_value: float  # (1 + #surrogates >= observed) / (1 + n): one-sided, never 0
 
 
+def _against_jitter(statistic, times_2_ms, jitter_ms: float, n_surrogates: int,
+                    rng: np.random.Generator):
+    """A statistic of train 2 and of ``n_surrogates`` interval-jitter surrogates of it.
+
+    Parameters
+    ----------
+    statistic : callable
+        Maps a sorted train 2 (ms) to a number or an array (train 1 is bound in it).
+    times_2_ms : array_like
+        Sorted spike times of train 2, ms.
+    jitter_ms : float
+        Width of the jitter windows (:func:`interval_jitter`), ms.
+    n_surrogates : int
+        Number of surrogates, >= 1; they are drawn one after another from ``rng``.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    observed, numpy.ndarray
+        The statistic of the data, and those of the surrogates stacked along axis 0.
+    """
+    if not isinstance(n_surrogates, int) or n_surrogates < 1:
+        raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
+    observed = statistic(times_2_ms)
+    surrogates = np.array([statistic(interval_jitter(times_2_ms, jitter_ms, rng))
+                           for _ in range(n_surrogates)])
+    return observed, surrogates
+
+
 def jitter_test(times_1_ms, times_2_ms, window_ms: float, jitter_ms: float,
                 n_surrogates: int, rng: np.random.Generator) -> JitterTest:
     """Coincidence count of two trains against interval-jitter surrogates of train 2.
@@ -168,13 +198,9 @@ def jitter_test(times_1_ms, times_2_ms, window_ms: float, jitter_ms: float,
     (Amarasingham et al. 2012); co-modulation slower than ``jitter_ms`` is kept in every
     surrogate and so does not count.
     """
-    if not isinstance(n_surrogates, int) or n_surrogates < 1:
-        raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
-    observed = coincidence_count(times_1_ms, times_2_ms, window_ms)
-    counts = np.array([
-        coincidence_count(times_1_ms, interval_jitter(times_2_ms, jitter_ms, rng), window_ms)
-        for _ in range(n_surrogates)
-    ])
+    observed, counts = _against_jitter(
+        lambda t2: coincidence_count(times_1_ms, t2, window_ms), times_2_ms, jitter_ms,
+        n_surrogates, rng)
     mean = float(counts.mean())
     return JitterTest(
         observed,
@@ -239,7 +265,8 @@ def population_rate_hz(spike_trains_ms, duration_ms: float, bin_ms: float) -> np
         raise ValueError("spike_trains_ms: need at least one train")
     n_bins = int(duration // width)
     edges = np.arange(n_bins + 1) * width
-    counts = sum(np.histogram(np.asarray(t, dtype=float), edges)[0] for t in trains)
+    pooled = np.concatenate([np.asarray(t, dtype=float).ravel() for t in trains])
+    counts = np.histogram(pooled, edges)[0]  # the same bins as one histogram per train, summed
     return counts / len(trains) / (width / 1000.0)
 
 
@@ -369,13 +396,9 @@ def jitter_correlogram(times_1_ms, times_2_ms, edges_ms, jitter_ms: float, n_sur
         For unsorted times, bad edges, ``jitter_ms`` <= 0, ``n_surrogates`` < 1 or an ``rng``
         that is not a numpy Generator.
     """
-    if not isinstance(n_surrogates, int) or n_surrogates < 1:
-        raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
-    observed = cross_correlogram(times_1_ms, times_2_ms, edges_ms)
-    surrogates = np.array([
-        cross_correlogram(times_1_ms, interval_jitter(times_2_ms, jitter_ms, rng), edges_ms)
-        for _ in range(n_surrogates)
-    ])
+    observed, surrogates = _against_jitter(
+        lambda t2: cross_correlogram(times_1_ms, t2, edges_ms), times_2_ms, jitter_ms,
+        n_surrogates, rng)
     return JitterCorrelogram(np.asarray(edges_ms, dtype=float), observed, surrogates)
 
 
@@ -444,29 +467,102 @@ def circular_shift(spike_trains_ms, duration_ms: float, rng: np.random.Generator
 class RhythmTest(NamedTuple):
     """A population rhythm against circularly shifted surrogates of the same trains."""
 
-    rhythm: Rhythm  # of the data
+    rhythm: Rhythm  # of the data (circular autocorrelation of the high-passed rate)
     surrogate_strengths: np.ndarray  # autocorrelation peak of each surrogate (NaN: no peak)
     p_value: float  # (1 + #surrogates with a peak >= the data's) / (1 + n); NaN without a peak
+
+
+def band_rhythm(x, bin_ms: float, min_hz: float, max_hz: float) -> Rhythm:
+    """The rhythm of a binned signal taken as one period of a circle, within a frequency band.
+
+    The signal is high-passed by subtracting its moving average over 1 / ``min_hz`` (a
+    circular box filter), which removes co-modulation slower than the band; its circular
+    autocorrelation (normalised to 1 at lag 0) is then searched for the highest *local* maximum
+    at lags L after its first zero crossing and within [1/max_hz, 1/min_hz] that is positive
+    and has a negative autocorrelation at L/2 (the trough half a period away that a rhythm
+    has). A maximum at the edge of the lag range (an autocorrelation still rising or falling
+    there) is no peak, so a slow co-modulation does not pass for a rhythm of the band. Being
+    circular, the autocorrelation of one binned train is unchanged when the train is rotated by
+    whole bins, which makes it the statistic of :func:`rhythm_test`.
+    """
+    values = checks.finite_array("x", x)
+    width = checks.positive("bin_ms", bin_ms)
+    low = checks.positive("min_hz", min_hz)
+    high = checks.greater_than("max_hz", max_hz, "min_hz", low)
+    if values.ndim != 1 or values.size < 4:
+        return Rhythm(math.nan, math.nan)
+    box = min(values.size, max(1, int(round(1000.0 / low / width))))
+    smooth = ndimage.uniform_filter1d(values, box, mode="wrap")
+    centred = values - smooth
+    centred = centred - centred.mean()
+    if not np.any(np.abs(centred) > 1e-12 * max(1.0, float(np.abs(values).max()))):
+        return Rhythm(math.nan, math.nan)
+    spectrum = np.fft.rfft(centred)
+    acf = np.fft.irfft(spectrum * np.conj(spectrum), centred.size)
+    acf = acf / acf[0]
+    first_lag = max(1, int(np.ceil(1000.0 / high / width)))
+    last_lag = min(centred.size // 2 - 1, int(1000.0 / low / width))
+    negative = np.flatnonzero(acf[1:] < 0)
+    start = max(first_lag, int(negative[0]) + 1 if negative.size else acf.size)
+    lags = np.arange(start, last_lag + 1)
+    if lags.size == 0:
+        return Rhythm(math.nan, math.nan)
+    # a peak of a rhythm: a local maximum above 0, with the trough of the half period below 0
+    peaks = lags[(acf[lags] > acf[lags - 1]) & (acf[lags] >= acf[lags + 1]) & (acf[lags] > 0)
+                 & (acf[(lags + 1) // 2] < 0)]
+    if peaks.size == 0:
+        return Rhythm(math.nan, math.nan)
+    lag = int(peaks[np.argmax(acf[peaks])])
+    return Rhythm(1000.0 / (lag * width), float(acf[lag]))
 
 
 def rhythm_test(spike_trains_ms, duration_ms: float, bin_ms: float, n_surrogates: int,
                 rng: np.random.Generator, min_hz: float = 5.0,
                 max_hz: float = 200.0) -> RhythmTest:
-    """Whether the population rate's rhythm comes from the alignment of its neurons.
+    """Whether the population rate has a rhythm in [min_hz, max_hz] made by the neurons' alignment.
 
-    The rhythm of the population rate (:func:`rhythm`) is compared with the rhythms of
-    ``n_surrogates`` populations whose trains are each shifted by a random time
-    (:func:`circular_shift`). A surrogate without any autocorrelation peak counts as weaker
-    than the data. The one-sided p-value is small when the data's rhythm is stronger than that
-    of (nearly) every surrogate: the neurons fire together, not just each regularly.
+    The population rate in bins of ``bin_ms`` over the whole bins of [0, T) is taken as one
+    period of a circle, and its rhythm in the band is measured by :func:`band_rhythm`. Each of
+    ``n_surrogates`` surrogates rotates every train by its own random whole number of bins
+    around that circle (a circular shift, e.g. Grun 2009). A rotation leaves each train's own
+    binned autocorrelation exactly unchanged - its regularity, its own periodicity, its rate -
+    and randomises only the alignment between trains; so the p-value is small when the
+    neurons are aligned at the band's rhythm more than at random relative phases.
+    A surrogate without a peak in the band counts as weaker than the data.
+
+    What it cannot tell: it tests alignment, not where the alignment comes from. Identical
+    uncoupled oscillators without noise keep forever the phases their initial conditions gave
+    them, and pass if those phases are bunched; and co-modulation slower than ``min_hz`` is
+    removed, so a slow rhythm needs a band that contains it.
     """
     if not isinstance(n_surrogates, int) or n_surrogates < 1:
         raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
-    trains = list(spike_trains_ms)
-    observed = rhythm(population_rate_hz(trains, duration_ms, bin_ms), bin_ms, min_hz, max_hz)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    duration = checks.positive("duration_ms", duration_ms)
+    width = checks.positive("bin_ms", bin_ms)
+    trains = [checks.sorted_times("spike_trains_ms", t) for t in spike_trains_ms]
+    if not trains:
+        raise ValueError("spike_trains_ms: need at least one train")
+    if any(t.size and (t[0] < 0 or t[-1] > duration) for t in trains):
+        raise ValueError(f"spike_trains_ms: spikes must lie within [0, duration_ms = {duration:g}]")
+    n_bins = int(duration // width)
+    if n_bins < 4:
+        raise ValueError(f"duration_ms = {duration:g}, bin_ms = {width:g}: need at least 4 bins")
+    # each train's spikes as bin indices on the circle of n_bins bins
+    bins = [np.floor(t[t < n_bins * width] / width).astype(np.int64) for t in trains]
+    sizes = np.array([b.size for b in bins])
+    flat = np.concatenate(bins) if bins else np.empty(0, dtype=np.int64)
+    scale = 1.0 / len(trains) / (width / 1000.0)
+
+    def rate(shifts):
+        return np.bincount((flat + np.repeat(shifts, sizes)) % n_bins,
+                           minlength=n_bins) * scale
+
+    observed = band_rhythm(rate(np.zeros(len(trains), dtype=np.int64)), width, min_hz, max_hz)
     strengths = np.array([
-        rhythm(population_rate_hz(circular_shift(trains, duration_ms, rng), duration_ms, bin_ms),
-               bin_ms, min_hz, max_hz).strength for _ in range(n_surrogates)])
+        band_rhythm(rate(rng.integers(0, n_bins, len(trains))), width, min_hz, max_hz).strength
+        for _ in range(n_surrogates)])
     if not np.isfinite(observed.strength):
         return RhythmTest(observed, strengths, math.nan)
     stronger = np.sum(np.nan_to_num(strengths, nan=-np.inf) >= observed.strength)

@@ -37,7 +37,8 @@ def built_html(tmp_path_factory) -> Path:
 
 
 def test_every_chapter_page_is_built(built_html):
-    pages = ["intro", "excitability", "adaptation", "synchrony", "neural_mass", "bibliography"]
+    pages = ["intro", "excitability", "adaptation", "synchrony", "neural_mass", "cross_scale",
+             "bibliography"]
     for page in [f"book/{name}.html" for name in pages]:
         assert (built_html / page).is_file(), page
 

@@ -91,7 +91,8 @@ def test_attractor_arguments_are_checked():
 def test_continuation_does_not_jump_to_a_cycle_traversed_several_times():
     """Stepping the spike-like cycle from p = 128 to 120 lands Newton, unguarded, on the alpha
     cycle run five times over (a period close to the spike-like one's); the branch must stay on
-    its own cycle and end at the homoclinic orbit near the fold (p ~ 114)."""
+    its own cycle until its period passes the 0.5 s that ends a branch as "homoclinic"
+    (p ~ 114.06, above the fold at 113.59 where the cycle really ends)."""
     spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
     branch = cycles.follow(MODEL, spike, np.array([120.0, 110.0]) * P_TO_XI, min_step=1e-2)
     assert branch.ending == "homoclinic"
@@ -115,3 +116,42 @@ def test_focus_orbits_need_an_unstable_focus():
     model = nm.JansenRit(coupling_c=122.5)  # a stable focus at the noise's mean
     stable = [p for p in nm.equilibria(model, 160.0) if p.stable]
     assert stable and all(cycles._focus_orbits(model, 160.0, p) == [] for p in stable)
+
+
+def test_the_shared_rk4_step_gives_the_trajectory_and_the_final_state():
+    """_trajectory and _advance take the same steps (one _rk4_step): the last row of the one is
+    the other's result, bit for bit, and a step of the field agrees with RK4 written out."""
+    par = np.array(MODEL.as_row(), dtype=float)
+    start = np.array([0.1, 20.0, 10.0, 1.0, -2.0, 0.5])
+    path = cycles._trajectory(par, 200.0, start, 0.05, 500)
+    np.testing.assert_array_equal(path[-1], cycles._advance(par, 200.0, start, 0.05, 500))
+    h, x = 1e-4, start.copy()
+    k = [np.empty(6) for _ in range(4)]
+    cycles._field(par, 200.0, x, k[0])
+    cycles._field(par, 200.0, x + 0.5 * h * k[0], k[1])
+    cycles._field(par, 200.0, x + 0.5 * h * k[1], k[2])
+    cycles._field(par, 200.0, x + h * k[2], k[3])
+    np.testing.assert_allclose(path[1], x + h / 6 * (k[0] + 2 * k[1] + 2 * k[2] + k[3]),
+                               rtol=1e-14, atol=1e-14)
+
+
+def test_the_small_cycle_can_be_named_by_its_origin(alpha_orbit):
+    """Regime.kinds and name take the small cycle's name (the default stays "alpha cycle")."""
+    regime = cycles.attractors(MODEL, 200 * P_TO_XI, settle_s=6.0, window_s=2.0)
+    assert regime.name(7.0) == "alpha cycle"
+    assert regime.name(7.0, "Hopf cycle") == "Hopf cycle"
+    assert regime.kinds(7.0, small_name="Hopf cycle") == ["Hopf cycle"]
+
+
+def test_the_spike_like_cycle_slows_down_towards_the_end_of_its_branch():
+    """The continuation stops at p ~ 114.06 pulses/s (period 1 s); followed on towards the
+    fold of equilibria (p ~ 113.59) the period keeps growing."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    branch = cycles.follow(MODEL, spike, np.array([120.0, 115.0, 110.0]) * P_TO_XI,
+                           min_step=1e-2)
+    last = branch.orbits[-1]
+    targets = branch.end_xi + (last.input_xi - branch.end_xi) * 0.5 ** np.arange(1, 5)
+    approach = cycles.follow(MODEL, last, targets, min_step=1e-6, max_period_s=20.0)
+    periods = [last.period_s] + [o.period_s for o in approach.orbits]
+    assert len(periods) >= 4 and np.all(np.diff(periods) > 0)
+    assert periods[-1] > 2 * spike.period_s

@@ -237,3 +237,52 @@ def test_linear_spectrum_refuses_an_unstable_equilibrium():
     (point,) = nm.equilibria(MODEL, 160.0)
     with pytest.raises(ValueError, match="unstable"):
         nm.linear_spectrum(MODEL, point, 200.0, 1e-4, [1.0])
+
+
+def _spectrum_of_a_cycle(fundamental_hz, min_hz, harmonic_weight=0.5):
+    """Welch spectrum of a periodic, non-sinusoidal signal (fundamental plus second harmonic)."""
+    fs, duration = 1000.0, 40.0
+    t = np.arange(int(fs * duration)) / fs
+    x = (np.sin(2 * np.pi * fundamental_hz * t)
+         + harmonic_weight * np.sin(2 * np.pi * 2 * fundamental_hz * t + 0.3))
+    spectrum = spectra.welch(x, fs, 4.0)
+    return spectrum, spectra.dominant_peak(spectrum, min_hz)
+
+
+def test_a_harmonic_taken_for_the_dominant_peak_is_traced_to_its_fundamental():
+    """The edge case of chapter 4: a 3.15 Hz cycle searched from 4 Hz has its second harmonic as
+    the dominant peak; the fundamental below the band carries more power and is found."""
+    spectrum, peak = _spectrum_of_a_cycle(3.25, 4.0)
+    assert peak.frequency_hz == pytest.approx(6.5)
+    found = spectra.fundamental_peak(spectrum, peak, floor_hz=0.25)
+    assert found.harmonic == 2 and found.frequency_hz == pytest.approx(3.25)
+    assert spectra.harmonic_number(peak.frequency_hz, 3.25, 0.25) == 2
+    # searched from 0 Hz the dominant peak is the fundamental itself
+    spectrum, peak = _spectrum_of_a_cycle(3.25, 0.0)
+    assert spectra.fundamental_peak(spectrum, peak).harmonic == 1
+    assert spectra.harmonic_number(peak.frequency_hz, 3.25, 0.25) == 1
+
+
+def test_a_weak_subharmonic_is_not_taken_for_the_fundamental():
+    """A sinusoid with a small component at half its frequency (below min_ratio) keeps its peak,
+    and a peak that is no multiple of the cycle's frequency has harmonic number 0."""
+    fs = 1000.0
+    t = np.arange(40000) / fs
+    x = np.sin(2 * np.pi * 10.0 * t) + 0.3 * np.sin(2 * np.pi * 5.0 * t)  # power ratio 0.09
+    spectrum = spectra.welch(x, fs, 4.0)
+    peak = spectra.dominant_peak(spectrum, 0.0)
+    found = spectra.fundamental_peak(spectrum, peak)
+    assert found.harmonic == 1 and found.frequency_hz == pytest.approx(10.0)
+    assert spectra.harmonic_number(10.0, 3.55, 0.25) == 0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda s, p: spectra.fundamental_peak(s, p, min_ratio=1.5), "min_ratio = 1.5: must be in"),
+    (lambda s, p: spectra.fundamental_peak(s, p, max_harmonic=1), "max_harmonic = 1: must be"),
+    (lambda s, p: spectra.fundamental_peak(s, p, floor_hz=-1.0), "floor_hz = -1"),
+    (lambda s, p: spectra.harmonic_number(6.5, 0.0, 0.25), "cycle_hz = 0"),
+])
+def test_harmonic_arguments_are_named(call, message):
+    spectrum, peak = _spectrum_of_a_cycle(3.25, 4.0)
+    with pytest.raises(ValueError, match=message):
+        call(spectrum, peak)

@@ -254,3 +254,43 @@ def test_rhythm_test_on_noiseless_periodic_trains():
     bunched = synchrony.rhythm_test(trains(0, 0.1), 200.0, 1.0, 39, np.random.default_rng(1), 15.0)
     assert bunched.p_value == pytest.approx(1 / 40)
     assert bunched.rhythm.frequency_hz == pytest.approx(1000.0 / 33.0, rel=0.05)
+
+
+def _cycle_population(period_ms, duration_ms, skip_every, rng):
+    """Neurons firing near the peak of a 1/period rhythm, each skipping every n-th cycle."""
+    peaks = np.arange(period_ms / 2, duration_ms, period_ms)
+    trains = []
+    for n in skip_every:
+        keep = np.ones(peaks.size, bool) if n == 0 else (np.arange(peaks.size) % n) != 0
+        trains.append(np.sort(peaks[keep] + rng.normal(0.0, 0.5, keep.sum())))
+    trains = [t[(t >= 0) & (t < duration_ms)] for t in trains]
+    rate = synchrony.population_rate_hz(trains, duration_ms, 1.0)
+    return trains, rate
+
+
+def test_cycle_participation_counts_cycles_with_a_spike():
+    rng = np.random.default_rng(0)
+    # 40 neurons on every cycle, 40 on every other cycle (skip every 2nd): mean 0.75
+    trains, rate = _cycle_population(25.0, 2000.0, [0] * 40 + [2] * 40, rng)
+    part = synchrony.cycle_participation(trains, rate, 1.0, 40.0)
+    assert part.n_cycles >= 75
+    assert part.fraction == pytest.approx(0.75, abs=0.03)
+    assert part.fraction_low == pytest.approx(0.5, abs=0.05)
+    assert part.fraction_high == pytest.approx(1.0, abs=0.03)
+    assert part.vector_strength > 0.9  # spikes at the peaks: strongly locked
+    # a neuron firing twice on one cycle and skipping the next has a rate equal to the rhythm's
+    # frequency but takes part in half of the cycles
+    double = np.sort(np.concatenate([np.arange(12.5, 2000, 50.0), np.arange(14.0, 2000, 50.0)]))
+    part = synchrony.cycle_participation(trains + [double], rate, 1.0, 40.0)
+    assert part.fraction < 0.75
+
+
+def test_cycle_participation_undefined_and_bad_input():
+    rng = np.random.default_rng(1)
+    trains, rate = _cycle_population(25.0, 500.0, [0] * 5, rng)
+    assert synchrony.cycle_participation(trains, rate, 1.0, math.nan).n_cycles == 0
+    assert math.isnan(synchrony.cycle_participation([], rate, 1.0, 40.0).fraction)
+    with pytest.raises(ValueError, match="half_width"):
+        synchrony.cycle_participation(trains, rate, 1.0, 40.0, half_width=1.5)
+    with pytest.raises(ValueError, match="bin_ms"):
+        synchrony.cycle_participation(trains, rate, 0.0, 40.0)

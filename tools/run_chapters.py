@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 PARAMS = ROOT / "data" / "params"
-CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass")
+CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass", "cross_scale")
 INJECTED = "injected-parameters"
 
 

@@ -141,19 +141,30 @@ def _flow(par, xi, x0, duration, n_steps):
 
 
 @numba.njit(cache=True)
+def _rk4_step(par, xi, x, h, work):
+    """One classical RK4 step of the state ``x`` (6,) over ``h``, in place.
+
+    ``work`` (4, 6) holds the stages k1..k4. The one step that :func:`_trajectory` and
+    :func:`_advance` share (the variational flow :func:`_flow` has its own, on 42 values).
+    """
+    k1, k2, k3, k4 = work[0], work[1], work[2], work[3]
+    _field(par, xi, x, k1)
+    _field(par, xi, x + 0.5 * h * k1, k2)
+    _field(par, xi, x + 0.5 * h * k2, k3)
+    _field(par, xi, x + h * k3, k4)
+    x += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+@numba.njit(cache=True)
 def _trajectory(par, xi, x0, duration, n_steps):
     """RK4 states at every step (n_steps + 1, 6), without the variational part."""
     out = np.empty((n_steps + 1, 6))
     out[0] = x0
     h = duration / n_steps
-    k1, k2, k3, k4 = np.empty(6), np.empty(6), np.empty(6), np.empty(6)
+    work = np.empty((4, 6))
     x = x0.copy()
     for k in range(n_steps):
-        _field(par, xi, x, k1)
-        _field(par, xi, x + 0.5 * h * k1, k2)
-        _field(par, xi, x + 0.5 * h * k2, k3)
-        _field(par, xi, x + h * k3, k4)
-        x += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        _rk4_step(par, xi, x, h, work)
         out[k + 1] = x
     return out
 
@@ -303,7 +314,12 @@ def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
     - "hopf": the amplitude shrinks to zero; near a supercritical Hopf point amplitude^2 is
       linear in the input, and its linear extrapolation from the last three orbits reaches 0
       within two steps of where the cycle was lost (``hopf_xi``);
-    - "homoclinic": the period exceeds ``max_period_s`` / 2;
+    - "homoclinic": the period exceeds ``max_period_s`` / 2 (the name is kept for
+      compatibility: a long period is the sign of a homoclinic orbit or of a saddle-node on
+      the invariant circle, and where the branch stops is set by ``max_period_s``, not by the
+      cycle's end; e.g. the spike-like cycle of the base model, stopped at p ~ 114.06 where its
+      period reaches 1 s, goes on to the fold of equilibria at p ~ 113.59, its period growing
+      like 1/sqrt(distance): a saddle-node on the invariant circle);
     - "fold": the largest Floquet multiplier is real and above 0.85, on its way to +1 (the
       cycle meets an unstable one; near the fold 1 - multiplier shrinks like the square root
       of the distance, so it is still well below 1 one ``min_step`` before);
@@ -374,14 +390,10 @@ def _ended(done, last: Orbit, lost_xi: float, max_period_s: float) -> Branch:
 def _advance(par, xi, x0, duration, n_steps):
     """RK4 over ``duration`` in ``n_steps`` steps; the final state only."""
     h = duration / n_steps
-    k1, k2, k3, k4 = np.empty(6), np.empty(6), np.empty(6), np.empty(6)
+    work = np.empty((4, 6))
     x = x0.copy()
     for _ in range(n_steps):
-        _field(par, xi, x, k1)
-        _field(par, xi, x + 0.5 * h * k1, k2)
-        _field(par, xi, x + 0.5 * h * k2, k3)
-        _field(par, xi, x + h * k3, k4)
-        x += (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        _rk4_step(par, xi, x, h, work)
     return x
 
 
@@ -406,16 +418,17 @@ class Regime(NamedTuple):
     def stable_equilibria(self) -> list:
         return [point for point in self.equilibria if point.stable]
 
-    def kinds(self, spike_mv: float) -> list[str]:
-        """One label per attractor: "equilibrium", "alpha cycle" (a swing of u_p up to
-        ``spike_mv``) or "spike-like cycle" (larger)."""
+    def kinds(self, spike_mv: float, small_name: str = "alpha cycle") -> list[str]:
+        """One label per attractor: "equilibrium", ``small_name`` (a cycle swinging u_p by up
+        to ``spike_mv``; "alpha cycle" by default, "Hopf cycle" where its frequency need not
+        lie in the alpha band) or "spike-like cycle" (larger)."""
         return (["equilibrium"] * len(self.stable_equilibria)
-                + ["spike-like cycle" if orbit.amplitude_mv > spike_mv else "alpha cycle"
+                + ["spike-like cycle" if orbit.amplitude_mv > spike_mv else small_name
                    for orbit in self.cycles])
 
-    def name(self, spike_mv: float) -> str:
+    def name(self, spike_mv: float, small_name: str = "alpha cycle") -> str:
         """The regime: its single attractor's kind, or "bistable" (or "multistable")."""
-        kinds = self.kinds(spike_mv)
+        kinds = self.kinds(spike_mv, small_name)
         if not kinds:
             return "no attractor found"
         if len(kinds) == 1:

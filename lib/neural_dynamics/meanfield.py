@@ -1,0 +1,354 @@
+"""Mean field of the book's network of conductance-based integrate-and-fire neurons.
+
+Each neuron of :func:`networks.ei_network` receives ``k_exc`` excitatory and ``k_inh``
+inhibitory connections; each presynaptic neuron drives one gate s that decays with the
+synapse's time constant and jumps as s <- s + delta (1 - s) at each of its spikes (spec,
+"Conventions"). If presynaptic trains are Poisson at rate nu, the gates' mean and variance
+are exact (:func:`gate_mean`, :func:`gate_variance`); the summed conductances give the
+membrane an effective leak, mean potential and time constant (spec, "Conductance-based
+membrane"), and their fluctuations a voltage noise, in the effective-time-constant
+approximation (Johannesma 1968; Brunel & Wang 2001; Richardson 2004; Destexhe et al. 2003).
+The rate follows from the Siegert first-passage formula (Siegert 1951; Amit & Brunel 1997;
+Brunel & Hakim 1999) with the coloured-noise threshold shift of Brunel & Sergi (1998) and
+Fourcaud & Brunel (2002), and the network's rate solves nu = phi(mu(nu), sigma(nu)).
+
+The Siegert formula is for a fixed threshold: this module is a theory of the network with
+theta_spike = theta_0, not of a dynamic threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from scipy import optimize
+
+from . import checks
+from .transfer import ALPHA_COLOURED, shifted_siegert_rate_hz
+
+
+def gate_mean(rate_hz, tau_ms: float, delta: float):
+    """Stationary mean of a gate driven by a Poisson train, exact.
+
+    With ds/dt = -s / tau between spikes and s <- s + delta (1 - s) at each spike of a
+    Poisson train of rate nu, the mean obeys d<s>/dt = -<s>/tau + nu delta (1 - <s>), so
+
+        <s> = delta nu tau / (1 + delta nu tau),
+
+    linear in delta nu tau for sparse firing and saturating at 1.
+
+    Parameters
+    ----------
+    rate_hz : float or array_like
+        Presynaptic rate nu, Hz (>= 0).
+    tau_ms : float
+        Decay time constant of the gate, ms (> 0).
+    delta : float
+        Increment per spike, in [0, 1].
+    """
+    x = _drive(rate_hz, tau_ms, delta)
+    return x / (1.0 + x)
+
+
+def gate_variance(rate_hz, tau_ms: float, delta: float):
+    """Stationary variance of a gate driven by a Poisson train, exact.
+
+    The second moment q = <s^2> obeys dq/dt = -2 q / tau + nu <(s + delta (1 - s))^2 - s^2>,
+    whose stationary solution with m = :func:`gate_mean` is
+
+        q = nu (2 delta m + delta^2 (1 - 2 m)) / (2 / tau + nu delta (2 - delta)),
+
+    and the variance is q - m^2 (Campbell's theorem, nu delta^2 tau / 2, for small delta).
+    Parameters as for :func:`gate_mean`.
+    """
+    rate = checks.each("rate_hz", np.atleast_1d(rate_hz), checks.non_negative).reshape(
+        np.shape(rate_hz)) / 1000.0  # per ms
+    tau = checks.positive("tau_ms", tau_ms)
+    d = checks.in_closed_range("delta", delta, 0.0, 1.0)
+    m = gate_mean(rate_hz, tau, d)
+    q = rate * (2.0 * d * m + d * d * (1.0 - 2.0 * m)) / (2.0 / tau + rate * d * (2.0 - d))
+    return np.maximum(q - m * m, 0.0)
+
+
+def gate_correlation_ms(rate_hz, tau_ms: float, delta: float):
+    """Correlation time of a Poisson-driven gate, ms: tau / (1 + delta nu tau).
+
+    The gate's equation is linear in s, so its autocovariance decays at the rate of its mean,
+    1/tau + delta nu. Parameters as for :func:`gate_mean`.
+    """
+    return checks.positive("tau_ms", tau_ms) / (1.0 + _drive(rate_hz, tau_ms, delta))
+
+
+def _drive(rate_hz, tau_ms, delta):
+    rate = checks.each("rate_hz", np.atleast_1d(rate_hz), checks.non_negative).reshape(
+        np.shape(rate_hz))
+    tau = checks.positive("tau_ms", tau_ms)
+    d = checks.in_closed_range("delta", delta, 0.0, 1.0)
+    return d * rate * tau / 1000.0
+
+
+@dataclass(frozen=True)
+class MeanFieldNetwork:
+    """What the mean field needs to know of a network of identical neurons.
+
+    Every neuron (excitatory or inhibitory: in :func:`networks.ei_network` both receive the
+    same weights) has leak E_L, resistance R, time constant tau_m, a fixed threshold theta and
+    reset to E_L, and receives on average ``k_exc`` excitatory and ``k_inh`` inhibitory
+    connections of maximal conductance ``w_exc_us``, ``w_inh_us``, a mean current and an
+    Ornstein-Uhlenbeck noise (stationary s.d. ``noise_sigma_na``, correlation time
+    ``noise_tau_ms``).
+    """
+
+    e_leak_mv: float
+    r_mohm: float
+    tau_m_ms: float
+    theta_mv: float
+    k_exc: float
+    k_inh: float
+    w_exc_us: float
+    w_inh_us: float
+    e_exc_mv: float
+    e_inh_mv: float
+    tau_exc_ms: float
+    tau_inh_ms: float
+    delta: float
+    current_na: float
+    noise_sigma_na: float
+    noise_tau_ms: float
+
+    def __post_init__(self):
+        checks.finite("e_leak_mv", self.e_leak_mv)
+        checks.positive("r_mohm", self.r_mohm)
+        checks.positive("tau_m_ms", self.tau_m_ms)
+        checks.greater_than("theta_mv", self.theta_mv, "e_leak_mv", self.e_leak_mv)
+        for name in ("k_exc", "k_inh", "w_exc_us", "w_inh_us", "noise_sigma_na"):
+            checks.non_negative(name, getattr(self, name))
+        for name in ("e_exc_mv", "e_inh_mv", "current_na"):
+            checks.finite(name, getattr(self, name))
+        for name in ("tau_exc_ms", "tau_inh_ms", "noise_tau_ms"):
+            checks.positive(name, getattr(self, name))
+        checks.in_closed_range("delta", self.delta, 0.0, 1.0)
+
+    def scaled(self, coupling: float) -> MeanFieldNetwork:
+        """The same network with both weights multiplied by ``coupling`` (>= 0)."""
+        c = checks.non_negative("coupling", coupling)
+        return _replace(self, w_exc_us=self.w_exc_us * c, w_inh_us=self.w_inh_us * c)
+
+
+def _replace(network, **changes):
+    fields = {name: getattr(network, name) for name in network.__dataclass_fields__}
+    return MeanFieldNetwork(**{**fields, **changes})
+
+
+class MembraneInput(NamedTuple):
+    """Statistics of one neuron's membrane at given presynaptic rates."""
+
+    g_total_us: float  # g_L + <g_E> + <g_I>
+    mu_mv: float  # effective reversal potential plus I / g_total
+    tau_eff_ms: float  # C / g_total
+    sigma_mv: float  # Brunel's white-noise-equivalent sigma of all sources
+    shift_mv: float  # coloured-noise shift of threshold and reset
+    sd_v_mv: float  # stationary s.d. of the free membrane potential
+
+
+def membrane_input(network: MeanFieldNetwork, rate_hz: float,
+                   recurrent_noise: bool = True) -> MembraneInput:
+    """Mean, time constant and fluctuations of the membrane when all neurons fire at rate_hz.
+
+    Mean conductances g_X = k_X w_X <s_X> (:func:`gate_mean`); g_tot = 1/R + g_E + g_I;
+    mu = (E_L / R + g_E E_E + g_I E_I + I) / g_tot; tau_eff = C / g_tot with C = tau_m / R
+    (spec, "Conductance-based membrane"). Each source k of fluctuations - the external noise
+    (s.d. sigma_I, correlation time tau_s) and, if ``recurrent_noise``, each synapse type
+    (current s.d. w sqrt(k Var s) |E_X - mu|, correlation time :func:`gate_correlation_ms`) -
+    is treated as an Ornstein-Uhlenbeck current filtered by the effective membrane
+    (effective-time-constant approximation: Richardson 2004; Brunel & Wang 2001):
+    sd_V,k = (sigma_k / g_tot) sqrt(tau_k / (tau_k + tau_eff)), and in Brunel's convention
+    sigma_k = (sigma_k / g_tot) sqrt(2 tau_k / tau_eff). The sources are independent, so the
+    variances add. The coloured-noise shift (Fourcaud & Brunel 2002) is
+    (alpha / 2) sum_k sigma_k^2 sqrt(tau_k / tau_eff) / sigma, which is their
+    sigma (alpha / 2) sqrt(tau_s / tau_m) for one source (a sigma^2-weighted average of the
+    sources' shifts: an assumption of this module).
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork
+    rate_hz : float
+        Rate of every presynaptic neuron, Hz (>= 0).
+    recurrent_noise : bool
+        False: the recurrent input contributes its mean conductances only ("a rate model that
+        sees only mean conductances").
+    """
+    nu = checks.non_negative("rate_hz", rate_hz)
+    n = network
+    g_leak = 1.0 / n.r_mohm
+    c_nf = n.tau_m_ms / n.r_mohm
+    synapses = ((n.k_exc, n.w_exc_us, n.e_exc_mv, n.tau_exc_ms),
+                (n.k_inh, n.w_inh_us, n.e_inh_mv, n.tau_inh_ms))
+    g_syn = [k * w * float(gate_mean(nu, tau, n.delta)) for k, w, _, tau in synapses]
+    g_total = g_leak + sum(g_syn)
+    mu = (g_leak * n.e_leak_mv + sum(g * e for g, (_, _, e, _) in zip(g_syn, synapses, strict=True))
+          + n.current_na) / g_total
+    tau_eff = c_nf / g_total
+    sources = [(n.noise_sigma_na, n.noise_tau_ms)]
+    if recurrent_noise:
+        sources += [(w * np.sqrt(k * float(gate_variance(nu, tau, n.delta))) * abs(e - mu),
+                     float(gate_correlation_ms(nu, tau, n.delta))) for k, w, e, tau in synapses]
+    var_v = sum((s / g_total) ** 2 * t / (t + tau_eff) for s, t in sources)
+    sigmas2 = [(s / g_total) ** 2 * 2.0 * t / tau_eff for s, t in sources]
+    sigma = float(np.sqrt(sum(sigmas2)))
+    weighted = sum(s2 * np.sqrt(t / tau_eff) for s2, (_, t) in zip(sigmas2, sources, strict=True))
+    shift = 0.5 * ALPHA_COLOURED * weighted / sigma if sigma > 0 else 0.0
+    return MembraneInput(float(g_total), float(mu), float(tau_eff), sigma, float(shift),
+                         float(np.sqrt(var_v)))
+
+
+def transfer_hz(network: MeanFieldNetwork, rate_hz: float, recurrent_noise: bool = True,
+                coloured: bool = True) -> float:
+    """phi(nu): a neuron's rate when every presynaptic neuron fires at rate_hz, Hz.
+
+    :func:`membrane_input` then :func:`transfer.shifted_siegert_rate_hz` with the effective
+    time constant, reset E_L, threshold theta, no refractory period (the book's neurons have
+    none) and, if ``coloured``, the coloured-noise shift.
+    """
+    m = membrane_input(network, rate_hz, recurrent_noise)
+    return shifted_siegert_rate_hz(m.mu_mv, m.sigma_mv, m.tau_eff_ms, network.theta_mv,
+                                   network.e_leak_mv, m.shift_mv if coloured else 0.0)
+
+
+class FixedPoints(NamedTuple):
+    """Solutions of nu = phi(nu) in a bracket."""
+
+    rates_hz: np.ndarray  # every fixed point found, increasing
+    residuals_hz: np.ndarray  # phi(nu) - nu at each
+    max_rate_hz: float  # the bracket was [0, max_rate_hz]
+
+
+def fixed_points(network: MeanFieldNetwork, max_rate_hz: float = 1000.0, n_grid: int = 400,
+                 recurrent_noise: bool = True, coloured: bool = True) -> FixedPoints:
+    """All self-consistent rates nu = phi(nu) of the network in [0, max_rate_hz].
+
+    F(nu) = phi(nu) - nu (:func:`transfer_hz`) is evaluated on a grid of ``n_grid`` points,
+    denser at low rates (quadratic spacing), and every sign change is refined with
+    :func:`scipy.optimize.brentq` (xtol 1e-9 Hz); a fixed point is returned only if brentq
+    converged and |F| < 1e-6 Hz there. More than one returned rate means the fixed point is
+    not unique in the bracket; none means that F keeps its sign there (F(max) > 0: the rate
+    runs beyond the bracket). Roots closer than the grid spacing that cancel are missed: the
+    grid is the resolution of the uniqueness check.
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork
+    max_rate_hz : float
+        Upper end of the bracket, Hz (> 0).
+    n_grid : int
+        Points of the scan (>= 3).
+    recurrent_noise, coloured : bool
+        As for :func:`transfer_hz`.
+    """
+    top = checks.positive("max_rate_hz", max_rate_hz)
+    n_grid = checks.integer("n_grid", n_grid, 3)
+
+    def residual(nu):
+        return transfer_hz(network, nu, recurrent_noise, coloured) - nu
+
+    grid = top * np.linspace(0.0, 1.0, n_grid) ** 2
+    values = np.array([residual(nu) for nu in grid])
+    if not np.all(np.isfinite(values)):
+        bad = grid[~np.isfinite(values)][0]
+        raise FloatingPointError(f"the transfer function is not finite at rate {bad:g} Hz")
+    roots = []
+    for k in np.flatnonzero(values[:-1] * values[1:] <= 0):
+        if values[k] == 0.0:
+            root = grid[k]
+        elif values[k + 1] == 0.0:
+            continue  # found as the left end of the next interval
+        else:
+            root, info = optimize.brentq(residual, grid[k], grid[k + 1], xtol=1e-9,
+                                         full_output=True)
+            if not info.converged:
+                raise RuntimeError(f"brentq did not converge in [{grid[k]:g}, {grid[k + 1]:g}] Hz")
+        if abs(residual(root)) > 1e-6:
+            raise RuntimeError(f"fixed point at {root:g} Hz has residual {residual(root):g} Hz")
+        roots.append(root)
+    roots = np.array(roots, dtype=float)
+    return FixedPoints(roots, np.array([residual(r) for r in roots]), top)
+
+
+def from_ei_network(neuron, n_exc: int, n_inh: int, p_connect: float, excitatory, inhibitory,
+                    w_exc_us: float, w_inh_us: float, current_na: float,
+                    noise_sigma_na: float, noise_tau_ms: float) -> MeanFieldNetwork:
+    """The mean-field description of :func:`networks.ei_network` (same weights onto E and I).
+
+    k_exc = p n_exc and k_inh = p n_inh: the expected numbers of inputs, the missing
+    self-connection (a 1/n effect) neglected. The two synapse types must share delta. The
+    neuron's threshold is theta_0; its dynamic part (theta_spike, tau_theta) is ignored, so
+    this describes the network exactly only when theta_spike = theta_0.
+    """
+    if excitatory.delta != inhibitory.delta:
+        raise ValueError(f"excitatory.delta = {excitatory.delta!r}, inhibitory.delta = "
+                         f"{inhibitory.delta!r}: the mean field needs one delta")
+    p = checks.in_closed_range("p_connect", p_connect, 0.0, 1.0)
+    return MeanFieldNetwork(
+        neuron.e_leak_mv, neuron.r_mohm, neuron.tau_m_ms, neuron.theta_0_mv,
+        p * checks.integer("n_exc", n_exc, 1), p * checks.integer("n_inh", n_inh, 0),
+        w_exc_us, w_inh_us, excitatory.e_rev_mv, inhibitory.e_rev_mv, excitatory.tau_ms,
+        inhibitory.tau_ms, excitatory.delta, current_na, noise_sigma_na, noise_tau_ms)
+
+
+def ping_period_ms(neuron, current_na: float, g_inh_us: float, inhibitory, delay_ms: float,
+                   dt_ms: float = 0.01, max_ms: float = 1000.0) -> float:
+    """Period of one noise-free PING cycle: reset, an inhibitory volley, recovery to threshold, ms.
+
+    After a synchronous excitatory volley at t = 0 each excitatory neuron is reset to E_L with
+    its threshold at theta_spike; the inhibitory neurons answer after ``delay_ms`` with a volley
+    that raises its inhibitory conductance by ``g_inh_us``, which then decays with the
+    synapse's time constant. The next volley comes when the noise-free membrane
+
+        C dV/dt = -(V - E_L) / R - g_I(t) (V - E_I) + I,  g_I(t) = g_inh e^{-(t - d)/tau_I}
+
+    reaches the (relaxing) threshold (Borgers & Kopell 2003, 2005; Whittington et al. 2000:
+    the period is set by the decay of inhibition). Integrated with the book's exact
+    exponential update on a grid of ``dt_ms``.
+
+    Parameters
+    ----------
+    neuron : Neuron
+        The excitatory neuron (its dynamic threshold is used as given).
+    current_na : float
+        Its constant drive, nA.
+    g_inh_us : float
+        Inhibitory conductance added by the volley, uS (>= 0).
+    inhibitory : SynapseType
+        Reversal potential and decay time constant of the inhibition.
+    delay_ms : float
+        Time from the excitatory to the inhibitory volley, ms (>= 0).
+    dt_ms, max_ms : float
+        Grid step and the longest period looked for, ms (> 0).
+
+    Returns
+    -------
+    float
+        The period, ms; inf if the neuron does not reach threshold within ``max_ms``.
+    """
+    current = checks.finite("current_na", current_na)
+    g_peak = checks.non_negative("g_inh_us", g_inh_us)
+    delay = checks.non_negative("delay_ms", delay_ms)
+    dt = checks.positive("dt_ms", dt_ms)
+    top = checks.positive("max_ms", max_ms)
+    t = np.arange(1, int(np.ceil(top / dt)) + 1) * dt
+    g_leak, c = 1.0 / neuron.r_mohm, neuron.tau_m_ms / neuron.r_mohm
+    g_inh = np.where(t - dt >= delay, g_peak * np.exp(-np.maximum(t - dt - delay, 0.0)
+                                                      / inhibitory.tau_ms), 0.0)
+    g = g_leak + g_inh
+    target = (g_leak * neuron.e_leak_mv + g_inh * inhibitory.e_rev_mv + current) / g
+    decay = np.exp(-dt * g / c)
+    v = np.empty(t.size)
+    x = neuron.e_leak_mv
+    for k in range(t.size):  # V_{k+1} = target_k + (V_k - target_k) exp(-dt g_k / C)
+        x = target[k] + (x - target[k]) * decay[k]
+        v[k] = x
+    theta = neuron.theta_0_mv + (neuron.theta_spike_mv - neuron.theta_0_mv) * np.exp(
+        -t / neuron.tau_theta_ms)
+    crossed = np.flatnonzero(v >= theta)
+    return float(t[crossed[0]]) if crossed.size else np.inf

@@ -1,0 +1,75 @@
+"""Chapter 5 (sections 1-3) as its users meet it: defaults, results table, papermill parameters."""
+
+import math
+
+import pandas as pd
+import papermill
+import pytest
+
+from neural_dynamics import neural_mass as nm
+from neural_dynamics import psp, transfer
+from neural_dynamics.results import read_results, significant
+
+from notebooks import execute, parameters
+
+ROWS = ["membrane_sd_mv", "siegert_mean_rel_error_pct", "sigmoid_r_per_mv", "sigmoid_v0_mv",
+        "sigmoid_e0_per_s", "sigmoid_slope_times_sd", "jr_rescaling_max_diff_mv",
+        "psp_peak_exc_ms", "psp_peak_inh_ms", "psp_peak_sim_max_error_ms", "jr_kernel_a_per_s",
+        "jr_kernel_b_per_s", "jr_fitted_kernels_peak_hz"]
+# small populations and short runs: the tests check the plumbing and the physics, not precision
+FAST = {"n_neurons": 20, "duration_ms": 600.0, "sigma_sweep_na": [1.0], "current_step_na": 0.5,
+        "jr_duration_s": 8.0, "psp_window_ms": 200.0, "fit_max_sweep_mv": [-40.0, -35.0]}
+
+
+def test_parameter_defaults_are_the_interface_values():
+    p = parameters("cross_scale")
+    assert (p["tau_m_ms"], p["r_mohm"], p["e_leak_mv"], p["v_th_mv"]) == (30.0, 10.0, -65.0, -50.0)
+    assert (p["tau_exc_ms"], p["tau_inh_ms"], p["e_exc_mv"], p["e_inh_mv"]) == (
+        2.0, 8.0, 0.0, -70.0)
+    assert (p["noise_tau_ms"], p["noise_sigma_na"], p["results_dir"]) == (5.0, 0.8, None)
+    assert isinstance(p["seed"], int)
+
+
+def test_committed_results_table_has_every_row(root):
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    for row in ROWS:
+        assert math.isfinite(values[row]), row
+    assert values["membrane_sd_mv"] == significant(transfer.membrane_sd_mv(0.8, 5.0, 10.0, 30.0))
+    assert values["psp_peak_exc_ms"] == significant(psp.peak_time_ms(30.0, 2.0))
+    assert values["jr_rescaling_max_diff_mv"] == 0.0  # powers of two: exact in floating point
+
+
+def test_papermill_other_synapses_and_noise(tmp_path):
+    execute("cross_scale", tmp_path, tau_exc_ms=4.0, tau_inh_ms=12.0, noise_sigma_na=1.2, **FAST)
+    got = read_results("cross_scale", tmp_path / "results")
+    for row in ROWS:
+        assert math.isfinite(got[row]), row
+    assert got["membrane_sd_mv"] == significant(transfer.membrane_sd_mv(1.2, 5.0, 10.0, 30.0))
+    assert got["psp_peak_exc_ms"] == significant(psp.peak_time_ms(30.0, 4.0))
+    assert got["psp_peak_inh_ms"] == significant(psp.peak_time_ms(30.0, 12.0))
+    assert got["psp_peak_sim_max_error_ms"] <= 0.05  # the grid step is 0.01 ms
+    # slower synapses, slower kernels; both of the membrane's order 1/tau_m
+    assert 1000 / 42.0 < got["jr_kernel_b_per_s"] < got["jr_kernel_a_per_s"] < 1000 / 4.0
+    assert got["sigmoid_r_per_mv"] > 0 and got["sigmoid_e0_per_s"] > 0
+    assert got["jr_rescaling_max_diff_mv"] == 0.0
+    fitted = nm.JansenRit().with_time_constants(1000 / got["jr_kernel_a_per_s"],
+                                                1000 / got["jr_kernel_b_per_s"])
+    assert fitted.a_per_s > 0 and got["jr_fitted_kernels_peak_hz"] >= 3.0
+    assert 0 < got["siegert_mean_rel_error_pct"] < 30
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("noise_sigma_na", 0.0, r"noise_sigma_na = 0(\.0)?: must be a finite number > 0"),
+        ("tau_exc_ms", -1.0, r"tau_exc_ms = -1\.0: must be a finite number > 0"),
+        ("fine_dt_ms", 0.2, r"fine_dt_ms = 0\.2: must be smaller than dt_ms"),
+        ("fit_max_mv", -64.0, r"fit_min_mv, fit_max_mv = -65\.0, -64\.0: the range must hold"),
+        ("e_inh_mv", -65.0, r"e_inh_mv = -65\.0: must differ from e_leak_mv"),
+        ("jr_min_peak_hz", 6000.0, r"jr_min_peak_hz = 6000\.0: must be below"),
+    ],
+)
+def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
+    with pytest.raises(papermill.PapermillExecutionError, match=message):
+        execute("cross_scale", tmp_path, **{**FAST, name: value})

@@ -1,0 +1,175 @@
+"""Mean field of the conductance-based network, each function against an independent reference."""
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from neural_dynamics import meanfield as mf
+from neural_dynamics.params import Neuron, SynapseType
+from neural_dynamics.transfer import shifted_siegert_rate_hz
+
+NEURON = Neuron(-65.0, 10.0, 30.0, -55.0, -55.0, 5.0)
+EXC, INH = SynapseType(0.0, 2.0, 0.2), SynapseType(-70.0, 8.0, 0.2)
+
+
+def network(**change):
+    arguments = {"neuron": NEURON, "n_exc": 320, "n_inh": 80, "p_connect": 0.2,
+                 "excitatory": EXC, "inhibitory": INH, "w_exc_us": 0.01, "w_inh_us": 0.1,
+                 "current_na": 2.5, "noise_sigma_na": 0.8, "noise_tau_ms": 5.0, **change}
+    return mf.from_ei_network(**arguments)
+
+
+def simulated_gate(rate_hz, tau_ms, delta, duration_ms, rng, dt_ms=0.05):
+    """Event-driven Poisson gate sampled on a grid: exact decay between spikes."""
+    spikes = np.cumsum(rng.exponential(1000.0 / rate_hz, int(3 * rate_hz * duration_ms / 1000)))
+    spikes = spikes[spikes < duration_ms]
+    grid = np.arange(0.0, duration_ms, dt_ms)
+    s, last, values, k = 0.0, 0.0, np.empty(grid.size), 0
+    for i, t in enumerate(grid):
+        while k < spikes.size and spikes[k] <= t:
+            s = s * np.exp(-(spikes[k] - last) / tau_ms)
+            s += delta * (1.0 - s)
+            last = spikes[k]
+            k += 1
+        values[i] = s * np.exp(-(t - last) / tau_ms)
+    return values[grid > 10 * tau_ms]
+
+
+@pytest.mark.parametrize("rate_hz, tau_ms, delta", [(50.0, 8.0, 0.2), (400.0, 2.0, 0.6)])
+def test_gate_moments_match_a_simulated_poisson_gate(rate_hz, tau_ms, delta):
+    s = simulated_gate(rate_hz, tau_ms, delta, 60_000.0, np.random.default_rng(1))
+    assert s.mean() == pytest.approx(mf.gate_mean(rate_hz, tau_ms, delta), rel=0.02)
+    assert s.var() == pytest.approx(mf.gate_variance(rate_hz, tau_ms, delta), rel=0.05)
+    # autocorrelation at one correlation time is 1/e
+    tau_c = mf.gate_correlation_ms(rate_hz, tau_ms, delta)
+    lag = int(round(tau_c / 0.05))
+    x = s - s.mean()
+    assert np.mean(x[:-lag] * x[lag:]) / x.var() == pytest.approx(np.exp(-1.0), abs=0.03)
+
+
+def test_gate_variance_small_delta_is_campbell():
+    # Campbell's theorem for exponential shot noise of amplitude delta: nu delta^2 tau / 2
+    nu, tau, delta = 20.0, 5.0, 1e-4
+    assert mf.gate_variance(nu, tau, delta) == pytest.approx(nu / 1000 * delta**2 * tau / 2,
+                                                             rel=1e-3)
+
+
+def test_uncoupled_membrane_is_the_plain_lif():
+    m = mf.membrane_input(network(w_exc_us=0.0, w_inh_us=0.0), 40.0)
+    assert m.mu_mv == pytest.approx(-65.0 + 10.0 * 2.5)
+    assert m.tau_eff_ms == pytest.approx(30.0)
+    # membrane s.d. of an OU current: R sigma sqrt(tau_s / (tau_s + tau_m))
+    assert m.sd_v_mv == pytest.approx(10.0 * 0.8 * np.sqrt(5.0 / 35.0))
+    assert m.sigma_mv == pytest.approx(10.0 * 0.8 * np.sqrt(2 * 5.0 / 30.0))
+
+
+def test_mean_conductance_state():
+    net = network()
+    m = mf.membrane_input(net, 30.0)
+    g_e = 64 * 0.01 * mf.gate_mean(30.0, 2.0, 0.2)
+    g_i = 16 * 0.1 * mf.gate_mean(30.0, 8.0, 0.2)
+    g = 0.1 + g_e + g_i
+    assert m.g_total_us == pytest.approx(g)
+    assert m.mu_mv == pytest.approx((0.1 * -65.0 + g_e * 0.0 + g_i * -70.0 + 2.5) / g)
+    assert m.tau_eff_ms == pytest.approx(3.0 / g)
+    # without recurrent noise only the external source remains
+    quiet = mf.membrane_input(net, 30.0, recurrent_noise=False)
+    assert quiet.sd_v_mv < m.sd_v_mv
+    assert quiet.sd_v_mv == pytest.approx(0.8 / g * np.sqrt(5.0 / (5.0 + 3.0 / g)))
+
+
+def siegert_by_quadrature(mu, sigma, tau, theta, reset):
+    """The first-passage integral written with exp(u^2)(1 + erf(u)), where it does not overflow."""
+    from scipy.special import erf
+    value, _ = integrate.quad(lambda u: np.exp(u * u) * (1 + erf(u)),
+                              (reset - mu) / sigma, (theta - mu) / sigma, limit=200,
+                              epsabs=0.0, epsrel=1e-11)
+    return 1000.0 / (tau * np.sqrt(np.pi) * value)
+
+
+@pytest.mark.filterwarnings("ignore::scipy.integrate.IntegrationWarning")
+@pytest.mark.parametrize("mu, sigma", [(-50.0, 3.0), (-58.0, 4.0), (-40.0, 5.0)])
+def test_siegert_against_direct_quadrature(mu, sigma):
+    assert shifted_siegert_rate_hz(mu, sigma, 30.0, -55.0, -65.0) == pytest.approx(
+        siegert_by_quadrature(mu, sigma, 30.0, -55.0, -65.0), rel=1e-7)
+
+
+def test_siegert_limits():
+    closed = 1000.0 / (30.0 * np.log(25.0 / 15.0))
+    assert shifted_siegert_rate_hz(-40.0, 0.0, 30.0, -55.0, -65.0) == pytest.approx(closed)
+    assert shifted_siegert_rate_hz(-40.0, 1e-3, 30.0, -55.0, -65.0) == pytest.approx(
+        closed, rel=1e-4)
+    assert shifted_siegert_rate_hz(-60.0, 0.0, 30.0, -55.0, -65.0) == 0.0
+    far = shifted_siegert_rate_hz(-300.0, 1.0, 30.0, -55.0, -65.0)  # no overflow, no NaN
+    assert far == 0.0
+    assert shifted_siegert_rate_hz(-40.0, 2.0, 30.0, -55.0, -65.0, tau_ref_ms=1e9) < 1e-6
+
+
+def test_fixed_point_at_zero_coupling_is_the_uncoupled_siegert_rate():
+    net = network().scaled(0.0)
+    fp = mf.fixed_points(net)
+    assert fp.rates_hz.size == 1
+    m = mf.membrane_input(net, 0.0)
+    assert fp.rates_hz[0] == pytest.approx(
+        shifted_siegert_rate_hz(-40.0, m.sigma_mv, 30.0, -55.0, -65.0, m.shift_mv), rel=1e-9)
+
+
+def test_fixed_point_is_self_consistent_and_unique():
+    net = network().scaled(2.0)
+    for recurrent in (True, False):
+        fp = mf.fixed_points(net, recurrent_noise=recurrent)
+        assert fp.rates_hz.size == 1
+        nu = fp.rates_hz[0]
+        assert mf.transfer_hz(net, nu, recurrent) == pytest.approx(nu, abs=1e-6)
+        assert abs(fp.residuals_hz[0]) < 1e-6
+    # inhibition-dominated: coupling lowers the rate
+    assert fp.rates_hz[0] < mf.fixed_points(network().scaled(0.0)).rates_hz[0]
+
+
+def test_bad_inputs_name_the_parameter():
+    with pytest.raises(ValueError, match="rate_hz"):
+        mf.gate_mean(-1.0, 2.0, 0.2)
+    with pytest.raises(ValueError, match="delta"):
+        mf.gate_variance(10.0, 2.0, 1.5)
+    with pytest.raises(ValueError, match="tau_ms"):
+        mf.gate_correlation_ms(10.0, 0.0, 0.2)
+    with pytest.raises(ValueError, match="sigma_mv"):
+        shifted_siegert_rate_hz(-50.0, -1.0, 30.0, -55.0, -65.0)
+    with pytest.raises(ValueError, match="theta_mv"):
+        shifted_siegert_rate_hz(-50.0, 1.0, 30.0, -70.0, -65.0)
+    with pytest.raises(ValueError, match="coupling"):
+        network().scaled(-1.0)
+    with pytest.raises(ValueError, match="max_rate_hz"):
+        mf.fixed_points(network(), max_rate_hz=0.0)
+    with pytest.raises(ValueError, match="delta"):
+        network(inhibitory=SynapseType(-70.0, 8.0, 0.3))
+    with pytest.raises(ValueError, match="w_inh_us"):
+        network(w_inh_us=-0.1)
+
+
+def test_ping_period_without_inhibition_is_the_lif_period():
+    # fixed threshold, no inhibition: T = tau_m ln(R I / (R I - (theta - E_L)))
+    period = mf.ping_period_ms(NEURON, 2.5, 0.0, INH, 2.0, dt_ms=0.001)
+    assert period == pytest.approx(30.0 * np.log(25.0 / 15.0), abs=0.002)
+
+
+def test_ping_period_against_an_ode_solve():
+    from scipy.integrate import solve_ivp
+    g_peak, delay = 0.3, 2.0
+
+    def rhs(t, v):
+        g = g_peak * np.exp(-(t - delay) / 8.0) if t >= delay else 0.0
+        return [(-(v[0] + 65.0) / 10.0 - g * (v[0] + 70.0) + 2.5) / 3.0]
+
+    def crossing(t, v):
+        return v[0] + 55.0
+    crossing.terminal, crossing.direction = True, 1
+    solved = solve_ivp(rhs, (0.0, 500.0), [-65.0], events=crossing, max_step=0.01, rtol=1e-9,
+                       atol=1e-9)
+    period = mf.ping_period_ms(NEURON, 2.5, g_peak, INH, delay, dt_ms=0.001)
+    assert period == pytest.approx(solved.t_events[0][0], abs=0.01)
+    # more inhibition, a longer cycle; too little drive, no cycle
+    assert mf.ping_period_ms(NEURON, 2.5, 0.6, INH, delay) > period
+    assert mf.ping_period_ms(NEURON, 0.5, 0.0, INH, delay) == np.inf
+    with pytest.raises(ValueError, match="g_inh_us"):
+        mf.ping_period_ms(NEURON, 2.5, -0.1, INH, delay)

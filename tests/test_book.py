@@ -70,9 +70,17 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
         r"Base PSD peak: 3\.0 Hz; peak power rises from 1\.449 to 16\.838 at Wep = 160\.0",
         mass[1]
     )
+    cross = next(r for r in rows if r[0] == "From spikes to the neural mass")
+    assert re.fullmatch(
+        r"Siegert's formula with the coloured-noise correction is within [0-9.]+ % of a "
+        r"simulated noisy population on average \(the white-noise formula: [0-9.]+ %\); "
+        r"Jansen–Rit with kernels fitted to the book's PSPs peaks at [0-9.]+ Hz \(at 3 Hz "
+        r"with its own\); the mean field of chapter 3's network (is off by more than 10 % "
+        r"from coupling × [0-9.]+|stays within 10 % over the whole coupling sweep)", cross[1]
+    )
     assert [r[0] for r in rows] == [
         "Single-neuron excitability", "Threshold and adaptation effects",
-        "Coupled-neuron synchrony", "Neural-mass oscillations"]
+        "Coupled-neuron synchrony", "Neural-mass oscillations", "From spikes to the neural mass"]
 
 
 def test_figures_are_numbered_and_math_is_served_locally(built_html):

@@ -151,7 +151,35 @@ def test_the_spike_like_cycle_slows_down_towards_the_end_of_its_branch():
                            min_step=1e-2)
     last = branch.orbits[-1]
     targets = branch.end_xi + (last.input_xi - branch.end_xi) * 0.5 ** np.arange(1, 5)
-    approach = cycles.follow(MODEL, last, targets, min_step=1e-6, max_period_s=20.0)
-    periods = [last.period_s] + [o.period_s for o in approach.orbits]
+    approach = cycles.slowing(MODEL, last, targets)
+    periods = [last.period_s] + [o.period_s for o in approach]
     assert len(periods) >= 4 and np.all(np.diff(periods) > 0)
     assert periods[-1] > 2 * spike.period_s
+
+
+def test_slowing_finds_the_orbits_that_continuation_finds():
+    """Run on from the last orbit and refined by Newton, the orbits are the exact periodic
+    orbits of natural continuation (same period to Newton's tolerance), and stable."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    targets = np.array([155.0, 150.0])
+    by_run = cycles.slowing(MODEL, spike, targets)
+    by_continuation = cycles.follow(MODEL, spike, targets, min_step=1e-2).orbits
+    assert len(by_run) == 2 and all(o.stable for o in by_run)
+    for one, other in zip(by_run, by_continuation, strict=True):
+        assert one.input_xi == other.input_xi
+        assert one.period_s == pytest.approx(other.period_s, rel=1e-8)
+
+
+def test_slowing_stops_where_the_cycle_is_gone():
+    """Far below the fold the model rests: no orbit there, nor at the inputs after it."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    found = cycles.slowing(MODEL, spike, np.array([150.0, 50.0, 150.0]))
+    assert [o.input_xi for o in found] == [150.0]
+
+
+def test_slowing_rejects_bad_arguments():
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    with pytest.raises(ValueError, match="settle_periods"):
+        cycles.slowing(MODEL, spike, [150.0], settle_periods=0.0)
+    with pytest.raises(ValueError, match="inputs_xi"):
+        cycles.slowing(MODEL, spike, [np.nan])

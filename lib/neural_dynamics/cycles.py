@@ -295,6 +295,45 @@ def orbit_from(model: JansenRit, input_xi: float, state, settle_s: float = 4.0) 
     return periodic_orbit(model, input_xi, path[last], period)
 
 
+def slowing(model: JansenRit, start: Orbit, inputs_xi, settle_periods: float = 6.0) -> list:
+    """The stable cycle at each input in turn, each run on from the one before.
+
+    Where the period grows without bound (towards a saddle-node on the invariant circle or a
+    homoclinic orbit) natural continuation (:func:`follow`) refuses the large changes of period
+    and halves its step many times, each try a Newton solve over a long period. Here, at each
+    input, the model runs from the previous orbit's state for ``settle_periods`` times that
+    orbit's period (the run relaxes onto the attracting cycle and holds at least three of its
+    maxima while the period less than doubles), and :func:`orbit_from` refines the run's end
+    into an exact periodic orbit by shooting and Newton's method.
+
+    Parameters
+    ----------
+    model : JansenRit
+    start : Orbit
+        A stable orbit near the first input.
+    inputs_xi : array_like
+        The inputs (xi units), in the order to visit them.
+    settle_periods : float
+        Length of each run in periods of the previous orbit (> 0).
+
+    Returns
+    -------
+    list of Orbit
+        The stable orbits found, one per input, up to the first input where none is (a run
+        that comes to rest, a Newton failure, or an orbit that is not stable).
+    """
+    targets = [float(x) for x in checks.finite_array("inputs_xi", inputs_xi).ravel()]
+    checks.positive("settle_periods", settle_periods)
+    found, current = [], start
+    for target in targets:
+        orbit = orbit_from(model, target, current.state, settle_periods * current.period_s)
+        if orbit is None or not orbit.stable:
+            break
+        found.append(orbit)
+        current = orbit
+    return found
+
+
 class Branch(NamedTuple):
     """A cycle followed in the input: the orbits found and how the branch ended."""
 
@@ -319,7 +358,8 @@ def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
       the invariant circle, and where the branch stops is set by ``max_period_s``, not by the
       cycle's end; e.g. the spike-like cycle of the base model, stopped at p ~ 114.06 where its
       period reaches 1 s, goes on to the fold of equilibria at p ~ 113.59, its period growing
-      like 1/sqrt(distance): a saddle-node on the invariant circle);
+      like 1/sqrt(distance): a saddle-node on the invariant circle; :func:`slowing` follows
+      such a cycle on more cheaply);
     - "fold": the largest Floquet multiplier is real and above 0.85, on its way to +1 (the
       cycle meets an unstable one; near the fold 1 - multiplier shrinks like the square root
       of the distance, so it is still well below 1 one ``min_step`` before);

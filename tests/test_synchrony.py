@@ -294,3 +294,17 @@ def test_cycle_participation_undefined_and_bad_input():
         synchrony.cycle_participation(trains, rate, 1.0, 40.0, half_width=1.5)
     with pytest.raises(ValueError, match="bin_ms"):
         synchrony.cycle_participation(trains, rate, 0.0, 40.0)
+
+
+def test_mean_difference_ci_matches_welch():
+    from scipy import stats
+    a = np.array([1.2, 1.4, 1.1, 1.5, 1.3, 1.6])
+    b = np.array([0.9, 1.0, 1.2, 0.8])
+    d = synchrony.mean_difference_ci(a, b)
+    assert d.difference == pytest.approx(a.mean() - b.mean())
+    # the interval is the one inverted from Welch's t-test: its ends have two-sided p = 0.05
+    for end in (d.low, d.high):
+        p = stats.ttest_ind(a - end, b, equal_var=False).pvalue
+        assert p == pytest.approx(0.05, rel=1e-6)
+    assert math.isnan(synchrony.mean_difference_ci([1.0], b).difference)
+    assert synchrony.mean_difference_ci([1.0, 1.0], [0.5, 0.5]) == (0.5, 0.5, 0.5)

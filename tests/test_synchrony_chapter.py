@@ -112,11 +112,11 @@ NETWORK = "n_exc, n_inh, coupling_sweep, network_dt_ms, network_duration_ms"
         ({"network_dt_ms": 1e-6}, NETWORK + UPDATES),
         ({"fine_ratio_step": 1e-9}, r"fine_ratio_max, fine_ratio_step ask for 4e\+09 values in "
          r"the grid" + LIMIT.format("100,000", "MAX_GRID_POINTS")),
-        ({"n_seeds": 10**6}, r"n_seeds, noisy_ratio_12_sweep ask for 1\.1e\+07 noisy runs "
-         r"\(seeds x \(couplings \+ uncoupled control \+ excitation only\)\)"
+        ({"n_seeds": 10**6}, r"n_seeds, noisy_ratio_12_sweep ask for 2\.2e\+07 noisy runs "
+         r"\(seeds x couplings, three times the seeds for the verdicts' runs and controls\)"
          + LIMIT.format("100,000", "MAX_GRID_POINTS")),
         ({"n_surrogates": 10**7}, r"n_surrogates, n_seeds, noisy_ratio_12_sweep ask for "
-         r"8\.8e\+08 jitter surrogates \(surrogates x seeds x \(couplings \+ 2 controls\)\)"
+         r"1\.76e\+09 jitter surrogates \(surrogates x runs with a correlogram\)"
          + LIMIT.format("100,000", "MAX_GRID_POINTS")),
         ({"n_rhythm_surrogates": 10**5}, r"n_rhythm_surrogates, coupling_sweep ask for "
          r"2,600,000 shifted surrogates of the network \(surrogates x runs\)"

@@ -14,7 +14,7 @@ from itertools import combinations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import ndimage, signal, stats
 
 from . import checks
 
@@ -667,3 +667,34 @@ def cycle_participation(spike_trains_ms, rate, bin_ms: float, rhythm_hz: float,
     strength = float(np.abs(np.mean(np.exp(1j * all_phases)))) if all_phases.size else math.nan
     return Participation(float(fractions.mean()), float(np.percentile(fractions, 10)),
                          float(np.percentile(fractions, 90)), strength, int(starts.size - 1))
+
+
+class MeanDifference(NamedTuple):
+    """Difference of two means with its confidence interval."""
+
+    difference: float  # mean(values) - mean(control)
+    low: float
+    high: float
+
+
+def mean_difference_ci(values, control, level: float = 0.95) -> MeanDifference:
+    """Difference of the means of two independent samples with a Welch confidence interval.
+
+    The interval is difference ± t * sqrt(s_a^2 / n_a + s_b^2 / n_b), with t the Student-t
+    quantile at the Welch-Satterthwaite degrees of freedom (Welch 1947), so the two samples may
+    have different sizes and variances. NaN samples are dropped; NaN when a sample has fewer
+    than two values left; a zero-width interval when both samples are constant.
+    """
+    level = checks.in_closed_range("level", level, 0.0, 1.0)
+    a = np.asarray(values, dtype=float)
+    b = np.asarray(control, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if a.size < 2 or b.size < 2:
+        return MeanDifference(math.nan, math.nan, math.nan)
+    difference = float(a.mean() - b.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    if va + vb == 0:
+        return MeanDifference(difference, difference, difference)
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, dof) * math.sqrt(va + vb))
+    return MeanDifference(difference, difference - half, difference + half)

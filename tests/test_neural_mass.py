@@ -286,3 +286,16 @@ def test_harmonic_arguments_are_named(call, message):
     spectrum, peak = _spectrum_of_a_cycle(3.25, 4.0)
     with pytest.raises(ValueError, match=message):
         call(spectrum, peak)
+
+
+def test_large_swing_fraction_counts_windows_above_threshold():
+    dt = 1e-3
+    t = np.arange(4000) * dt  # 4 s: 1 s transient, then 3 s in 0.5-s windows
+    small = 1.0 * np.sin(2 * np.pi * 10 * t)  # swing 2 mV
+    big = 5.0 * np.sin(2 * np.pi * 3 * t)  # swing 10 mV
+    x = np.where(t < 2.5, small, big)  # windows 1-2.5 s small (3), 2.5-4 s big (3)
+    assert nm.large_swing_fraction(x, dt, 1.0, 0.5, 7.0) == 0.5
+    assert nm.large_swing_fraction(small, dt, 1.0, 0.5, 7.0) == 0.0
+    assert math.isnan(nm.large_swing_fraction(small[:1200], dt, 1.0, 0.5, 7.0))
+    with pytest.raises(ValueError, match="window_s"):
+        nm.large_swing_fraction(x, dt, 1.0, 0.0, 7.0)

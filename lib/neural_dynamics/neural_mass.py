@@ -359,6 +359,33 @@ def rms_mv(eeg_mv, sample_dt_s: float, transient_s: float) -> float:
     return float(np.sqrt(np.mean((kept - kept.mean()) ** 2)))
 
 
+def large_swing_fraction(eeg_mv, sample_dt_s: float, transient_s: float, window_s: float,
+                         threshold_mv: float) -> float:
+    """Fraction of time on a large-swing attractor: of the whole windows of ``window_s`` after
+    the transient, the share whose peak-to-peak swing of the EEG-like output exceeds
+    ``threshold_mv``.
+
+    A noisy run that visits two attractors (e.g. the alpha cycle and the spike-like cycle of
+    Jansen and Rit's model, :cite:`jansen1995`) spends stretches of time on each; a window of
+    a few cycles on the spike-like cycle swings by more than the threshold, one on the small
+    cycle (or at rest) by less. The tail shorter than a window is dropped. NaN if no whole
+    window remains.
+    """
+    x = checks.finite_array("eeg_mv", eeg_mv)
+    step = checks.positive("sample_dt_s", sample_dt_s)
+    kept = x[int(round(checks.non_negative("transient_s", transient_s) / step)):]
+    width = int(round(checks.positive("window_s", window_s) / step))
+    checks.positive("threshold_mv", threshold_mv)
+    if width < 2:
+        raise ValueError(f"window_s = {window_s!r}: must span at least two samples "
+                         f"(sample_dt_s = {sample_dt_s!r})")
+    count = kept.size // width
+    if count == 0:
+        return math.nan
+    windows = kept[:count * width].reshape(count, width)
+    return float(np.mean(np.ptp(windows, axis=1) > threshold_mv))
+
+
 # --- the deterministic picture: fixed points and their stability -----------------------------
 
 class FixedPoints(NamedTuple):

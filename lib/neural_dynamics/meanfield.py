@@ -18,7 +18,7 @@ theta_spike = theta_0, not of a dynamic threshold.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -133,12 +133,7 @@ class MeanFieldNetwork:
     def scaled(self, coupling: float) -> MeanFieldNetwork:
         """The same network with both weights multiplied by ``coupling`` (>= 0)."""
         c = checks.non_negative("coupling", coupling)
-        return _replace(self, w_exc_us=self.w_exc_us * c, w_inh_us=self.w_inh_us * c)
-
-
-def _replace(network, **changes):
-    fields = {name: getattr(network, name) for name in network.__dataclass_fields__}
-    return MeanFieldNetwork(**{**fields, **changes})
+        return replace(self, w_exc_us=self.w_exc_us * c, w_inh_us=self.w_inh_us * c)
 
 
 class MembraneInput(NamedTuple):

@@ -183,3 +183,74 @@ def test_slowing_rejects_bad_arguments():
         cycles.slowing(MODEL, spike, [150.0], settle_periods=0.0)
     with pytest.raises(ValueError, match="inputs_xi"):
         cycles.slowing(MODEL, spike, [np.nan])
+
+
+def test_the_last_orbit_before_a_fold_of_cycles_is_kept():
+    """The spike-like cycle is lost at its fold of cycles (p ~ 137.38); the grid's last orbit
+    is at p = 135 (3.71 Hz), the last orbit found lies within two min_step of the end and is
+    faster (above 4.5 Hz: the top of the branch's frequency range)."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    branch = cycles.follow(MODEL, spike, np.array([135.0, 140.0]) * P_TO_XI, min_step=1e-2)
+    assert branch.ending == "fold"
+    last = branch.last_orbit
+    assert last is not None and last.stable
+    assert branch.orbits[-1].input_xi < last.input_xi < branch.end_xi
+    assert branch.end_xi - last.input_xi <= 2e-2
+    assert last.frequency_hz > 4.5 > branch.orbits[-1].frequency_hz
+    assert cycles.follow(MODEL, spike, [150.0]).last_orbit is None  # the range was done
+
+
+def test_vanishing_input_finds_where_a_snic_period_diverges():
+    """T = pi / sqrt(k (p - p_sn)): 1/T^2 is linear in p and vanishes at p_sn exactly. A
+    logarithmic (homoclinic) law ending at p_h extrapolates 0.038 away from p_h, far outside a
+    tenth of the smallest distance sampled (the chapter's tolerance)."""
+    p_sn, distances = 113.586, np.array([0.4, 0.2, 0.1, 0.05])
+    periods = np.pi / np.sqrt(0.3 * distances)
+    assert cycles.vanishing_input(p_sn + distances, periods) == pytest.approx(p_sn, abs=1e-9)
+    log_periods = -np.log(distances) / 2.0
+    tolerance = 0.1 * distances.min()
+    assert abs(cycles.vanishing_input(p_sn + distances, log_periods) - p_sn) > 5 * tolerance
+
+
+def test_vanishing_input_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="two distinct"):
+        cycles.vanishing_input([1.0, 1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="must match"):
+        cycles.vanishing_input([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match="> 0"):
+        cycles.vanishing_input([1.0, 2.0], [1.0, -2.0])
+    with pytest.raises(ValueError, match="no zero"):
+        cycles.vanishing_input([1.0, 2.0], [1.0, 1.0])
+
+
+def test_below_the_fold_the_spike_like_cycle_falls_to_the_lower_node():
+    """Started on the spike-like cycle and held 0.5 pulses/s below the fold of equilibria
+    (p ~ 113.586), the model comes to rest at the lower node; above it (p = 128) it stays on
+    the cycle, swinging by ~9.6 mV."""
+    spike = cycles.orbit_from(MODEL, 160.0, np.zeros(6))
+    below_xi = (113.586 - 0.5) * P_TO_XI
+    end = cycles.relax(MODEL, below_xi, spike.state, 10.0, 1.0)
+    node = min((e for e in nm.equilibria(MODEL, below_xi) if e.stable), key=lambda e: e.eeg_mv)
+    assert node.ringing_hz == 0.0
+    assert end.swing_mv < 1e-6
+    assert end.eeg_mv == pytest.approx(node.eeg_mv, abs=1e-6)
+    on_cycle = cycles.relax(MODEL, 160.0, spike.state, 2.0, 1.0)
+    assert on_cycle.swing_mv == pytest.approx(spike.amplitude_mv, abs=0.01)
+    with pytest.raises(ValueError, match="window_s = 3.0: must be <= duration_s = 2.0"):
+        cycles.relax(MODEL, 160.0, spike.state, 2.0, 3.0)
+
+
+def test_a_peak_on_the_alpha_cycle_is_not_a_harmonic_of_the_spike_like_cycle():
+    """At C = 134 and p = 128 the spike-like cycle (~3.5 Hz) times 3 falls within a 0.25 Hz bin
+    of the alpha cycle (~10.5 Hz): the peak there is the alpha cycle's own rhythm. Without the
+    alpha cycle the same peak is the spike-like cycle's third harmonic."""
+    regime = cycles.attractors(nm.JansenRit(coupling_c=134.0), 160.0, settle_s=6.0,
+                               window_s=2.0)
+    alpha, spike = sorted(regime.cycles, key=lambda o: o.amplitude_mv)
+    bin_hz = 0.25
+    peak_hz = round(alpha.frequency_hz / bin_hz) * bin_hz  # the alpha cycle's Welch bin
+    assert abs(peak_hz - 3 * spike.frequency_hz) <= bin_hz  # the trap
+    assert cycles.peak_source(peak_hz, regime.cycles, bin_hz) == (alpha, 1)
+    assert cycles.peak_source(peak_hz, [spike], bin_hz) == (spike, 3)
+    assert cycles.peak_source(2 * spike.frequency_hz, regime.cycles, bin_hz) == (spike, 2)
+    assert cycles.peak_source(7.3, regime.cycles, bin_hz) == (None, 0)

@@ -165,3 +165,21 @@ def test_another_coupling_resolves_every_glue_and_says_the_comparison_does_not_a
     assert "no Hopf bifurcation at positive input" in values["bifurcation_points_text"]
     assert "`coupling_c`" in values["run_text"]
     assert not values["reproduction_text"].startswith("The base model reproduces")
+
+
+def test_the_committed_chapter_tests_how_the_spike_like_cycle_ends(root):
+    """The saddle-node on the invariant circle is concluded from the extrapolated end of 1/T^2
+    and from runs below the fold, not from the growth of the period alone; the alpha-cycle
+    rows are described as the ends of the branch found by continuation."""
+    values = glued(read("neural_mass"))
+    text = values["cycles_text"]
+    assert "1/T² extrapolates to zero at p − p_fold" in text
+    assert "within 0.005 pulses/s of the fold" in text
+    assert "Both come to rest on the lower equilibrium" in text
+    assert "saddle-node on the invariant circle, not a homoclinic orbit" in text
+    assert "–4.66 Hz" in text  # the spike-like branch's top end, just below its fold of cycles
+    table = pd.read_csv(root / "data" / "results" / "neural_mass.csv")
+    described = dict(zip(table.metric, table.description, strict=True))
+    for metric in ("alpha_cycle_min_p", "alpha_cycle_max_p"):
+        assert "found by continuation" in described[metric]
+        assert "Hopf point" in described[metric]

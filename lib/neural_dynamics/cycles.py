@@ -35,6 +35,7 @@ import numpy as np
 
 from . import checks
 from .neural_mass import JansenRit
+from .spectra import harmonic_number
 
 #: Largest Runge-Kutta step, s: (a h)^4 ~ 2e-11 for a = 100/s.
 MAX_STEP_S = 2e-5
@@ -341,6 +342,7 @@ class Branch(NamedTuple):
     end_xi: float  # first input where the cycle was not found (nan: the range was done)
     ending: str  # "range", "hopf", "fold", "homoclinic", "unstable" or "lost"
     hopf_xi: float  # with ending "hopf": where amplitude^2, extrapolated linearly, reaches 0
+    last_orbit: Orbit | None = None  # the last orbit found before the end (None: "range")
 
 
 def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
@@ -366,6 +368,10 @@ def follow(model: JansenRit, start: Orbit, inputs_xi, min_step: float = 1e-3,
     - "unstable": with ``stable_only`` (the default: follow an attractor), a Floquet
       multiplier left the unit circle in another way (e.g. a period doubling);
     - "lost": Newton failed for another reason; "range": every input was done.
+
+    The branch's ``orbits`` are those at the inputs ``inputs_xi`` reached; where it ended
+    early, ``last_orbit`` is the last orbit found, within two ``min_step`` of the end and
+    usually between two of those inputs.
 
     Natural continuation follows whichever solution is nearest; ``stable_only`` keeps it on
     the attracting cycle, which is what names a regime. A step whose orbit changes its period or
@@ -400,6 +406,10 @@ def _ended(done, last: Orbit, lost_xi: float, max_period_s: float) -> Branch:
     """Why a branch ended: ``done`` = the start and the orbits at the grid inputs reached,
     ``last`` = the last orbit found (possibly between grid inputs), ``lost_xi`` = the first
     input where none was found."""
+    return _ending(done, last, lost_xi, max_period_s)._replace(last_orbit=last)
+
+
+def _ending(done, last: Orbit, lost_xi: float, max_period_s: float) -> Branch:
     orbits = done[1:]
     points = [o for o in done[-2:] if o.input_xi != last.input_xi] + [last]
     if len(points) == 3:
@@ -422,6 +432,104 @@ def _ended(done, last: Orbit, lost_xi: float, max_period_s: float) -> Branch:
     if np.max(np.abs(last.multipliers)) > 0.95:
         return Branch(orbits, lost_xi, "unstable", math.nan)
     return Branch(orbits, lost_xi, "lost", math.nan)
+
+
+def vanishing_input(inputs, periods_s) -> float:
+    """The input at which 1 / T^2, fitted as a straight line in the input, reaches zero.
+
+    Near a saddle-node on the invariant circle (SNIC) at the input p_sn the period grows like
+    T ~ pi / sqrt(k (p - p_sn)) (e.g. Strogatz 2015, sec. 4.3; Izhikevich 2007, sec. 6.1.2),
+    so 1 / T^2 is linear in p and vanishes exactly at the fold p_sn. Near a homoclinic orbit
+    to a saddle, which ends at an input p_h away from any fold, the period grows only like
+    -ln|p - p_h| and 1 / T^2 is not linear, so a straight line through it lands on the fold
+    only by chance. The fit is ordinary
+    least squares, written out (no LAPACK call), so that the result is the same on any BLAS.
+
+    Parameters
+    ----------
+    inputs : array_like
+        The inputs (any unit; at least two distinct values).
+    periods_s : array_like
+        The periods at those inputs, s (> 0, finite).
+
+    Returns
+    -------
+    float
+        The input where the fitted line 1 / T^2 = slope * input + intercept is zero (in the
+        unit of ``inputs``).
+    """
+    x = checks.finite_array("inputs", inputs).astype(float).ravel()
+    period = checks.finite_array("periods_s", periods_s).astype(float).ravel()
+    if x.size != period.size:
+        raise ValueError(f"inputs has {x.size} values and periods_s {period.size}: must match")
+    if np.unique(x).size < 2:
+        raise ValueError(f"inputs = {x.tolist()!r}: needs at least two distinct values")
+    if np.any(period <= 0):
+        raise ValueError(f"periods_s = {period.tolist()!r}: every period must be > 0")
+    y = 1.0 / period ** 2
+    dx = x - x.mean()
+    slope = float(np.sum(dx * (y - y.mean())) / np.sum(dx * dx))
+    if slope == 0.0:
+        raise ValueError(f"periods_s = {period.tolist()!r}: 1/T^2 does not change with the "
+                         f"input, so it has no zero")
+    return float(x.mean() - y.mean() / slope)
+
+
+class Relaxed(NamedTuple):
+    """Where a run at a constant input ends: its final state and its last window."""
+
+    state: np.ndarray  # (6,) final state
+    eeg_mv: float  # u_p of the final state
+    swing_mv: float  # max - min of u_p over the run's last window
+
+
+def relax(model: JansenRit, input_xi: float, state, duration_s: float,
+          window_s: float = 1.0) -> Relaxed:
+    """Run the continuous model (RK4, steps of at most ``MAX_STEP_S``) from ``state`` for
+    ``duration_s`` at the constant input ``input_xi``; report the final state and the swing
+    of u_p over the last ``window_s`` (a run come to rest has a swing near 0, a run on a cycle
+    the cycle's swing). Only the last window is stored."""
+    xi = checks.finite("input_xi", input_xi)
+    duration = checks.positive("duration_s", duration_s)
+    window = checks.positive("window_s", window_s)
+    if window > duration:
+        raise ValueError(f"window_s = {window_s!r}: must be <= duration_s = {duration_s!r}")
+    start = checks.finite_array("state", state).astype(float)
+    if start.shape != (6,):
+        raise ValueError(f"state has shape {start.shape}: must be (6,)")
+    par = np.array(model.as_row(), dtype=float)
+    ahead = duration - window
+    if ahead > 0:
+        start = _advance(par, xi, start, ahead, int(math.ceil(ahead / MAX_STEP_S)))
+    path = _trajectory(par, xi, start, window, int(math.ceil(window / MAX_STEP_S)))
+    c_ep, c_pe, c_ip, c_pi = model.constants
+    u_p = c_pe * path[:, 1] - c_pi * path[:, 2]
+    return Relaxed(path[-1].copy(), float(u_p[-1]), float(u_p.max() - u_p.min()))
+
+
+def peak_source(frequency_hz: float, orbits, tolerance_hz: float,
+                max_harmonic: int = 6) -> tuple:
+    """Which cycle a spectral peak belongs to, and as which harmonic: (orbit, k) or (None, 0).
+
+    Every cycle's fundamental is tried first: a peak within ``tolerance_hz`` of one cycle's own
+    frequency is that cycle's rhythm (the nearest such cycle), even if it also lies near a
+    harmonic of another, slower cycle (e.g. at C ~ 134 three times the spike-like cycle's
+    3.5 Hz falls on the alpha cycle's 10.5 Hz). Only then is the peak taken as the k-th
+    harmonic (k = 2 ... ``max_harmonic``, smallest k first) of a cycle, by
+    ``spectra.harmonic_number``.
+    """
+    orbits = list(orbits)
+    tol = checks.non_negative("tolerance_hz", tolerance_hz)
+    f = checks.non_negative("frequency_hz", frequency_hz)
+    own = [o for o in orbits if harmonic_number(f, o.frequency_hz, tol, 1) == 1]
+    if own:
+        return min(own, key=lambda o: abs(f - o.frequency_hz)), 1
+    found = [(harmonic_number(f, o.frequency_hz, tol, max_harmonic), o) for o in orbits]
+    found = [(k, o) for k, o in found if k >= 2]
+    if found:
+        k, orbit = min(found, key=lambda item: (item[0], abs(f - item[0] * item[1].frequency_hz)))
+        return orbit, k
+    return None, 0
 
 
 # --- naming a regime by its attractors ------------------------------------------------------

@@ -74,8 +74,9 @@ def test_landing_table_has_a_value_in_every_cell(built_html):
     assert re.fullmatch(
         r"Siegert's formula with the coloured-noise correction is within [0-9.]+ % of a "
         r"simulated noisy population on average \(the white-noise formula: [0-9.]+ %\); "
-        r"Jansen–Rit with kernels fitted to the book's PSPs peaks at [0-9.]+ Hz \(at 3 Hz "
-        r"with its own\); the mean field of chapter 3's network (is off by more than 10 % "
+        r"with kernels fitted to the book's PSPs, in Jansen–Rit the alpha cycle moves from "
+        r"[0-9.]+ Hz to [0-9.]+ Hz and the spike-like cycle \([0-9.]+ Hz\) is gone; the mean "
+        r"field of chapter 3's network (is off by more than 10 % "
         r"from coupling × [0-9.]+|stays within 10 % over the whole coupling sweep)", cross[1]
     )
     assert [r[0] for r in rows] == [

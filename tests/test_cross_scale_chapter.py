@@ -6,8 +6,8 @@ import pandas as pd
 import papermill
 import pytest
 
+from neural_dynamics import cycles, psp, transfer
 from neural_dynamics import neural_mass as nm
-from neural_dynamics import psp, transfer
 from neural_dynamics.results import read_results, significant
 
 from notebooks import execute, parameters
@@ -15,7 +15,9 @@ from notebooks import execute, parameters
 ROWS = ["membrane_sd_mv", "siegert_mean_rel_error_pct", "sigmoid_r_per_mv", "sigmoid_v0_mv",
         "sigmoid_e0_per_s", "sigmoid_slope_times_sd", "jr_rescaling_max_diff_mv",
         "psp_peak_exc_ms", "psp_peak_inh_ms", "psp_peak_sim_max_error_ms", "jr_kernel_a_per_s",
-        "jr_kernel_b_per_s", "jr_fitted_kernels_peak_hz"]
+        "jr_kernel_b_per_s", "jr_fitted_kernels_peak_hz", "jr_rescaling_within_control",
+        "jr_default_small_cycle_hz", "jr_fitted_small_cycle_hz", "jr_default_large_swing_share",
+        "jr_fitted_large_swing_share", "sigmoid_r_noiseless_per_mv"]
 # small populations and short runs: the tests check the plumbing and the physics, not precision
 FAST = {"n_neurons": 20, "duration_ms": 600.0, "sigma_sweep_na": [1.0], "current_step_na": 0.5,
         "jr_duration_s": 8.0, "psp_window_ms": 200.0, "fit_max_sweep_mv": [-40.0, -35.0]}
@@ -37,7 +39,28 @@ def test_committed_results_table_has_every_row(root):
         assert math.isfinite(values[row]), row
     assert values["membrane_sd_mv"] == significant(transfer.membrane_sd_mv(0.8, 5.0, 10.0, 30.0))
     assert values["psp_peak_exc_ms"] == significant(psp.peak_time_ms(30.0, 2.0))
-    assert values["jr_rescaling_max_diff_mv"] == 0.0  # powers of two: exact in floating point
+    # rounded to 0.001 mV: k = 3 differs by amplified rounding, like a one-ulp control
+    assert values["jr_rescaling_max_diff_mv"] == 0.0
+    assert values["jr_rescaling_within_control"] == 1.0
+    for sigma in ("0p4", "0p8", "1p6"):  # r sigma_V at every noise level, below the Gaussian 1.70
+        assert 0 < values[f"sigmoid_slope_times_sd_at_{sigma}_na"] < values[
+            "logistic_gaussian_constant"]
+
+
+def test_committed_attractors_match_an_independent_search(root):
+    """The default model is bistable at the drive's mean input, the fitted one is not."""
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    regime = cycles.attractors(nm.JansenRit(), 160.0, settle_s=6.0, window_s=2.0)
+    small = [o for o in regime.cycles if o.amplitude_mv <= 7.0]
+    big = [o for o in regime.cycles if o.amplitude_mv > 7.0]
+    assert values["jr_default_small_cycle_hz"] == pytest.approx(small[0].frequency_hz, rel=1e-5)
+    assert values["jr_default_spike_cycle_hz"] == pytest.approx(big[0].frequency_hz, rel=1e-5)
+    assert math.isnan(values["jr_fitted_spike_cycle_hz"])
+    assert 8 < values["jr_fitted_small_cycle_hz"] < 13
+    # the noisy default run sits on the spike-like cycle about half the time, the fitted never
+    assert values["jr_default_large_swing_share"] > 0.3
+    assert values["jr_fitted_large_swing_share"] == 0.0
 
 
 def test_papermill_other_synapses_and_noise(tmp_path):
@@ -68,6 +91,9 @@ def test_papermill_other_synapses_and_noise(tmp_path):
         ("fit_max_mv", -64.0, r"fit_min_mv, fit_max_mv = -65\.0, -64\.0: the range must hold"),
         ("e_inh_mv", -65.0, r"e_inh_mv = -65\.0: must differ from e_leak_mv"),
         ("jr_min_peak_hz", 6000.0, r"jr_min_peak_hz = 6000\.0: must be below"),
+        ("n_inh", -1, r"n_inh = -1: must be"),
+        ("network_theta_spike_mv", -60.0, r"network_theta_spike_mv = -60\.0: must be"),
+        ("jr_dt_s", 0.005, r"jr_dt_s = 0\.005: must be < 2 min\(tau_exc_ms, tau_inh_ms\)"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):

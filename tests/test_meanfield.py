@@ -142,7 +142,10 @@ def test_bad_inputs_name_the_parameter():
     with pytest.raises(ValueError, match="max_rate_hz"):
         mf.fixed_points(network(), max_rate_hz=0.0)
     with pytest.raises(ValueError, match="delta"):
-        network(inhibitory=SynapseType(-70.0, 8.0, 0.3))
+        network(inhibitory=SynapseType(-70.0, 8.0, 1.3))
+    with pytest.raises(ValueError, match="excitatory"):
+        mf.MeanFieldNetwork(-65.0, 10.0, 30.0, -55.0, 64.0, 16.0, 0.01, 0.1, (0.0, 2.0, 0.2),
+                            SynapseType(-70.0, 8.0, 0.2), 2.5, 0.8, 5.0)
     with pytest.raises(ValueError, match="w_inh_us"):
         network(w_inh_us=-0.1)
 

@@ -25,6 +25,7 @@ import numpy as np
 from scipy import optimize
 
 from . import checks
+from .params import SynapseType
 from .transfer import ALPHA_COLOURED, shifted_siegert_rate_hz
 
 
@@ -95,7 +96,9 @@ class MeanFieldNetwork:
     Every neuron (excitatory or inhibitory: in :func:`networks.ei_network` both receive the
     same weights) has leak E_L, resistance R, time constant tau_m, a fixed threshold theta and
     reset to E_L, and receives on average ``k_exc`` excitatory and ``k_inh`` inhibitory
-    connections of maximal conductance ``w_exc_us``, ``w_inh_us``, a mean current and an
+    connections of maximal conductance ``w_exc_us``, ``w_inh_us`` (kinetics, reversal potential
+    and increment of each type: the ``SynapseType``s ``excitatory`` and ``inhibitory``, which
+    validate themselves), a mean current and an
     Ornstein-Uhlenbeck noise (stationary s.d. ``noise_sigma_na``, correlation time
     ``noise_tau_ms``).
     """
@@ -108,11 +111,8 @@ class MeanFieldNetwork:
     k_inh: float
     w_exc_us: float
     w_inh_us: float
-    e_exc_mv: float
-    e_inh_mv: float
-    tau_exc_ms: float
-    tau_inh_ms: float
-    delta: float
+    excitatory: SynapseType
+    inhibitory: SynapseType
     current_na: float
     noise_sigma_na: float
     noise_tau_ms: float
@@ -124,11 +124,11 @@ class MeanFieldNetwork:
         checks.greater_than("theta_mv", self.theta_mv, "e_leak_mv", self.e_leak_mv)
         for name in ("k_exc", "k_inh", "w_exc_us", "w_inh_us", "noise_sigma_na"):
             checks.non_negative(name, getattr(self, name))
-        for name in ("e_exc_mv", "e_inh_mv", "current_na"):
-            checks.finite(name, getattr(self, name))
-        for name in ("tau_exc_ms", "tau_inh_ms", "noise_tau_ms"):
-            checks.positive(name, getattr(self, name))
-        checks.in_closed_range("delta", self.delta, 0.0, 1.0)
+        for name in ("excitatory", "inhibitory"):  # validated by SynapseType itself
+            if not isinstance(getattr(self, name), SynapseType):
+                raise ValueError(f"{name} = {getattr(self, name)!r}: must be a SynapseType")
+        checks.finite("current_na", self.current_na)
+        checks.positive("noise_tau_ms", self.noise_tau_ms)
 
     def scaled(self, coupling: float) -> MeanFieldNetwork:
         """The same network with both weights multiplied by ``coupling`` (>= 0)."""
@@ -178,17 +178,19 @@ def membrane_input(network: MeanFieldNetwork, rate_hz: float,
     n = network
     g_leak = 1.0 / n.r_mohm
     c_nf = n.tau_m_ms / n.r_mohm
-    synapses = ((n.k_exc, n.w_exc_us, n.e_exc_mv, n.tau_exc_ms),
-                (n.k_inh, n.w_inh_us, n.e_inh_mv, n.tau_inh_ms))
-    g_syn = [k * w * float(gate_mean(nu, tau, n.delta)) for k, w, _, tau in synapses]
+    synapses = ((n.k_exc, n.w_exc_us, n.excitatory), (n.k_inh, n.w_inh_us, n.inhibitory))
+    g_syn = [k * w * float(gate_mean(nu, syn.tau_ms, syn.delta)) for k, w, syn in synapses]
     g_total = g_leak + sum(g_syn)
-    mu = (g_leak * n.e_leak_mv + sum(g * e for g, (_, _, e, _) in zip(g_syn, synapses, strict=True))
+    mu = (g_leak * n.e_leak_mv
+          + sum(g * syn.e_rev_mv for g, (_, _, syn) in zip(g_syn, synapses, strict=True))
           + n.current_na) / g_total
     tau_eff = c_nf / g_total
     sources = [(n.noise_sigma_na, n.noise_tau_ms)]
     if recurrent_noise:
-        sources += [(w * np.sqrt(k * float(gate_variance(nu, tau, n.delta))) * abs(e - mu),
-                     float(gate_correlation_ms(nu, tau, n.delta))) for k, w, e, tau in synapses]
+        sources += [(w * np.sqrt(k * float(gate_variance(nu, syn.tau_ms, syn.delta)))
+                     * abs(syn.e_rev_mv - mu),
+                     float(gate_correlation_ms(nu, syn.tau_ms, syn.delta)))
+                    for k, w, syn in synapses]
     var_v = sum((s / g_total) ** 2 * t / (t + tau_eff) for s, t in sources)
     sigmas2 = [(s / g_total) ** 2 * 2.0 * t / tau_eff for s, t in sources]
     sigma = float(np.sqrt(sum(sigmas2)))
@@ -276,19 +278,15 @@ def from_ei_network(neuron, n_exc: int, n_inh: int, p_connect: float, excitatory
     """The mean-field description of :func:`networks.ei_network` (same weights onto E and I).
 
     k_exc = p n_exc and k_inh = p n_inh: the expected numbers of inputs, the missing
-    self-connection (a 1/n effect) neglected. The two synapse types must share delta. The
-    neuron's threshold is theta_0; its dynamic part (theta_spike, tau_theta) is ignored, so
-    this describes the network exactly only when theta_spike = theta_0.
+    self-connection (a 1/n effect) neglected. Each synapse type keeps its own kinetics and
+    increment. The neuron's threshold is theta_0; its dynamic part (theta_spike, tau_theta) is
+    ignored, so this describes the network exactly only when theta_spike = theta_0.
     """
-    if excitatory.delta != inhibitory.delta:
-        raise ValueError(f"excitatory.delta = {excitatory.delta!r}, inhibitory.delta = "
-                         f"{inhibitory.delta!r}: the mean field needs one delta")
     p = checks.in_closed_range("p_connect", p_connect, 0.0, 1.0)
     return MeanFieldNetwork(
         neuron.e_leak_mv, neuron.r_mohm, neuron.tau_m_ms, neuron.theta_0_mv,
         p * checks.integer("n_exc", n_exc, 1), p * checks.integer("n_inh", n_inh, 0),
-        w_exc_us, w_inh_us, excitatory.e_rev_mv, inhibitory.e_rev_mv, excitatory.tau_ms,
-        inhibitory.tau_ms, excitatory.delta, current_na, noise_sigma_na, noise_tau_ms)
+        w_exc_us, w_inh_us, excitatory, inhibitory, current_na, noise_sigma_na, noise_tau_ms)
 
 
 def ping_period_ms(neuron, current_na: float, g_inh_us: float, inhibitory, delay_ms: float,

@@ -73,7 +73,8 @@ def constant(values):
 
 
 def simulate_network(network, current, dt_ms, duration_ms):
-    """Simulate one ``neural_dynamics.Network`` straight from the spec's conventions.
+    """Simulate one ``neural_dynamics.Network`` or ``SparseNetwork`` straight from the spec's
+    conventions.
 
     Gate j (source ``gate_sources[j]``, type ``gate_types[j]``) adds the conductance
     ``weights_us[j][n] * s_j`` with the type's reversal potential to every neuron n.
@@ -81,8 +82,15 @@ def simulate_network(network, current, dt_ms, duration_ms):
     """
     n_steps = round(duration_ms / dt_ms)
     neurons, types = network.neurons, network.synapse_types
-    sources, gate_types = network.gate_sources, network.gate_types
-    weights = [[float(w) for w in row] for row in network.weights_us]
+    sources = [int(j) for j in network.gate_sources]
+    gate_types = [int(c) for c in network.gate_types]
+    if hasattr(network, "target_indptr"):  # a SparseNetwork: spell out its rows
+        weights = [[0.0] * len(neurons) for _ in sources]
+        for j in range(len(sources)):
+            for p in range(int(network.target_indptr[j]), int(network.target_indptr[j + 1])):
+                weights[j][int(network.target_indices[p])] = float(network.weights_us[p])
+    else:
+        weights = [[float(w) for w in row] for row in network.weights_us]
     v = [nrn.e_leak_mv if nrn.v_0_mv is None else nrn.v_0_mv for nrn in neurons]
     theta = [nrn.theta_0_mv for nrn in neurons]
     s = list(network.gate_initial)

@@ -3,7 +3,7 @@
 Modules, one job each:
 
 - ``params``: validated parameter objects (``Neuron``, ``Gate``, ``Circuit``, ``SynapseType``,
-  ``Network``);
+  ``Network``, and ``SparseNetwork``, its compressed-row form for large networks);
 - ``presets``: the book's named neurons, circuits and protocols (``Protocol``);
 - ``kernel``: the compiled integrate-and-fire kernel, ``simulate``;
 - ``noise``: Ornstein-Uhlenbeck input noise and seeded noisy batches;
@@ -17,6 +17,10 @@ Modules, one job each:
 - ``sweeps``: current and parameter sweeps built on the kernel;
 - ``neural_mass``: the Jansen-Rit model, its kernel, equilibria and bifurcations;
 - ``cycles``: the Jansen-Rit model's periodic orbits, found by shooting and followed in the input;
+- ``transfer``: population transfer functions (Siegert first passage, coloured-noise correction)
+  and the logistic sigmoid fitted to them;
+- ``psp``: postsynaptic potentials of a conductance synapse and the alpha kernels fitted to them;
+- ``meanfield``: the mean-field (rate) description of an excitatory-inhibitory network;
 - ``spectra``: Welch power spectra and spectral peaks;
 - ``results``: the chapters' results tables;
 - ``style``: the book's figure style;
@@ -25,8 +29,8 @@ Modules, one job each:
 """
 
 from .kernel import SimulationResult, simulate
-from .params import Circuit, Gate, Network, Neuron, SynapseType
+from .params import Circuit, Gate, Network, Neuron, SparseNetwork, SynapseType
 from .presets import Protocol
 
 __all__ = ["Circuit", "Gate", "Network", "Neuron", "Protocol", "SimulationResult",
-           "SynapseType", "simulate"]
+           "SparseNetwork", "SynapseType", "simulate"]

@@ -5,6 +5,11 @@ One compiled time-stepping loop simulates a batch of independent circuits of the
 integrate-and-fire unit with a fixed or dynamic threshold; every spike-triggered gate adds a
 conductance to its target, so adaptation (a gate onto the spiking neuron itself) and synapses
 (a gate onto another neuron) are parameters, not code.
+
+Connections are stored as compressed rows per gate (a ``SparseNetwork``, or the nonzero
+weights of a dense ``Network``), so memory grows with the number of connections and a step
+costs O(neurons + gates + spikes x targets). Members are advanced in blocks of ``BLOCK``, time
+in chunks when the noise is drawn during the run (``simulate_drawing``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numba
 import numpy as np
 
 from . import checks, limits
-from .params import Circuit, Network
+from .params import Circuit, Network, SparseNetwork
 from .presets import Protocol
 
 # Columns of the neuron and synapse-type parameter arrays passed to the compiled loop.
@@ -26,13 +31,184 @@ E_REV, TAU_S, DELTA = range(3)
 BLOCK = 64
 
 
-@numba.njit(cache=True)
-def _integrate(neuron_par, type_par, gate_src, gate_type, gate_init, weights, current, dt,
-               n_steps, traces, spikes):
-    """Advance a batch of networks by the spec's exact exponential scheme.
+# Rows of the per-neuron state of a block of members (see _prepare).
+V, THETA, G_LEAK, G_LEAK_E, CAPACITANCE, DECAY_M, V_INF_FIXED, THETA_REST, DECAY_THETA, ETA = (
+    range(10))
+DECAY_TYPE, E_TYPE = range(2)
 
-    For each network b and step k -> k+1, with step-k values held over the step
-    (spec "Conventions"; a gate j of synapse type c(j) acts on neuron n with w_jn s_j):
+
+@numba.njit(cache=True)
+def _prepare(neuron_par, type_par, gate_type, gate_init, gate_indptr, targets, weights,
+             current, dt, b0, m, width):
+    """The state at t = 0 of members b0 .. b0 + m - 1, and the constants of their update.
+
+    Returns ``(neuron_state, s, g_type, type_state)``: neuron_state (10, N, width) holds the
+    rows V .. ETA (V, theta, g_L, g_L E_L, C, exp(-dt/tau_m), the fixed target potential
+    E_L + I/g_L, theta_0, exp(-dt/tau_theta), the streamed noise current); s (G, width) the
+    gating variables; g_type (C, N, width) the summed conductances of each synapse type onto each
+    neuron, G_cn = sum_{j of type c} w_jn s_j; type_state (2, C, width) each type's decay
+    factor and reversal potential. State is stored (neuron or gate, member).
+    """
+    n_neurons, n_types, n_gates = neuron_par.shape[1], type_par.shape[1], gate_type.shape[0]
+    state = np.zeros((10, n_neurons, width))
+    s = np.zeros((n_gates, width))
+    g_type = np.zeros((n_types, n_neurons, width))
+    type_state = np.zeros((2, n_types, width))
+    for n in range(n_neurons):
+        for i in range(m):
+            par = neuron_par[b0 + i, n]
+            g_leak = 1.0 / par[R]
+            capacitance = par[TAU_M] / par[R]
+            state[V, n, i] = par[V_0]
+            state[THETA, n, i] = par[THETA_0]
+            state[THETA_REST, n, i] = par[THETA_0]
+            state[G_LEAK, n, i] = g_leak
+            state[G_LEAK_E, n, i] = g_leak * par[E_LEAK]
+            state[CAPACITANCE, n, i] = capacitance
+            state[DECAY_THETA, n, i] = np.exp(-dt / par[TAU_THETA])
+            # without gates onto n, g_eq = g_L: the membrane's decay factor is constant,
+            # and with a constant current so is its target potential
+            state[DECAY_M, n, i] = np.exp(-dt / (capacitance / g_leak))
+            state[V_INF_FIXED, n, i] = (state[G_LEAK_E, n, i] / g_leak
+                                        + current[b0 + i, n, 0] / g_leak)
+    for c in range(n_types):
+        for i in range(m):
+            type_state[DECAY_TYPE, c, i] = np.exp(-dt / type_par[b0 + i, c, TAU_S])
+            type_state[E_TYPE, c, i] = type_par[b0 + i, c, E_REV]
+    shared = weights.shape[0] == 1
+    for j in range(n_gates):
+        c = gate_type[j]
+        for i in range(m):
+            s[j, i] = gate_init[b0 + i, j]
+            row = 0 if shared else b0 + i
+            for p in range(gate_indptr[j], gate_indptr[j + 1]):
+                g_type[c, targets[p], i] += weights[row, p] * s[j, i]
+    return state, s, g_type, type_state
+
+
+@numba.njit(cache=True, inline="always")
+def _relax_one(neuron_par, gated, current, noise, ou, dt, b0, k, k0, state, v, theta, eta,
+               g_type, type_state, fired):
+    """One step of V, theta and the conductances of a single member (m = 1), neuron by neuron
+    in one pass; note and reset the neurons that reach threshold. Returns how many fired.
+
+    The same arithmetic as ``_relax_batch`` in a loop without the member axis: a large
+    network is one member, and tiny member loops would dominate its cost."""
+    n_types = g_type.shape[0]
+    varying = current.shape[2] > 1
+    noisy = noise.shape[0] > 0
+    ik = k if varying else 0
+    n_fired = 0
+    for n in range(neuron_par.shape[1]):
+        i_k = current[b0, n, ik]
+        if noisy:  # eta_k: sigma xi_0 at k = 0, else sigma sqrt(1 - a^2) xi_k + a eta_{k-1}
+            if k == 0:
+                eta[n, 0] = ou[2] * noise[0, 0, n]
+            else:
+                eta[n, 0] = ou[1] * noise[0, k - k0, n] + ou[0] * eta[n, 0]
+            i_k += eta[n, 0]
+        if gated[n]:
+            g_eq = state[G_LEAK, n, 0]
+            g_e = state[G_LEAK_E, n, 0]
+            for c in range(n_types):
+                g_eq += g_type[c, n, 0]
+                g_e += g_type[c, n, 0] * type_state[E_TYPE, c, 0]
+            v_inf = g_e / g_eq + i_k / g_eq
+            decay = np.exp(-dt / (state[CAPACITANCE, n, 0] / g_eq))
+            v[n, 0] = v_inf + (v[n, 0] - v_inf) * decay
+        elif varying or noisy:
+            g_leak = state[G_LEAK, n, 0]
+            v_inf = state[G_LEAK_E, n, 0] / g_leak + i_k / g_leak
+            v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
+        else:
+            v_inf = state[V_INF_FIXED, n, 0]
+            v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
+        rest = state[THETA_REST, n, 0]
+        theta[n, 0] = rest + (theta[n, 0] - rest) * state[DECAY_THETA, n, 0]
+        if v[n, 0] >= theta[n, 0]:
+            fired[n_fired, 0] = n
+            fired[n_fired, 1] = 0
+            n_fired += 1
+            v[n, 0] = neuron_par[b0, n, E_LEAK]
+            theta[n, 0] = neuron_par[b0, n, THETA_SPIKE]
+    for c in range(n_types):
+        decay_c = type_state[DECAY_TYPE, c, 0]
+        g_c = g_type[c]
+        for n in range(neuron_par.shape[1]):
+            g_c[n, 0] *= decay_c
+    return n_fired
+
+
+@numba.njit(cache=True, inline="always")
+def _relax_batch(neuron_par, gated, current, noise, ou, dt, b0, m, k, k0, state, v, theta, eta,
+                 g_type, type_state, fired, scratch):
+    """``_relax_one`` for m members at once, with the member as the innermost loop so that
+    the compiler vectorises the updates across members; ``scratch`` is (3, width) workspace."""
+    n_neurons, n_types = neuron_par.shape[1], g_type.shape[0]
+    varying = current.shape[2] > 1
+    noisy = noise.shape[0] > 0
+    ik = k if varying else 0
+    i_k, g_eq, g_e = scratch[0], scratch[1], scratch[2]
+    for n in range(n_neurons):
+        if gated[n] or varying or noisy:
+            for i in range(m):
+                i_k[i] = current[b0 + i, n, ik]
+        if noisy:
+            for i in range(m):
+                if k == 0:
+                    eta[n, i] = ou[2] * noise[i, 0, n]
+                else:
+                    eta[n, i] = ou[1] * noise[i, k - k0, n] + ou[0] * eta[n, i]
+                i_k[i] += eta[n, i]
+        if gated[n]:
+            for i in range(m):
+                g_eq[i] = state[G_LEAK, n, i]
+                g_e[i] = state[G_LEAK_E, n, i]
+            for c in range(n_types):
+                for i in range(m):
+                    g_eq[i] += g_type[c, n, i]
+                    g_e[i] += g_type[c, n, i] * type_state[E_TYPE, c, i]
+            for i in range(m):
+                v_inf = g_e[i] / g_eq[i] + i_k[i] / g_eq[i]
+                decay = np.exp(-dt / (state[CAPACITANCE, n, i] / g_eq[i]))
+                v[n, i] = v_inf + (v[n, i] - v_inf) * decay
+        elif varying or noisy:
+            for i in range(m):
+                g_leak = state[G_LEAK, n, i]
+                v_inf = state[G_LEAK_E, n, i] / g_leak + i_k[i] / g_leak
+                v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
+        else:
+            for i in range(m):
+                v_inf = state[V_INF_FIXED, n, i]
+                v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
+        for i in range(m):
+            rest = state[THETA_REST, n, i]
+            theta[n, i] = rest + (theta[n, i] - rest) * state[DECAY_THETA, n, i]
+    for c in range(n_types):
+        for n in range(n_neurons):
+            for i in range(m):
+                g_type[c, n, i] *= type_state[DECAY_TYPE, c, i]
+    n_fired = 0
+    for n in range(n_neurons):
+        for i in range(m):
+            if v[n, i] >= theta[n, i]:
+                fired[n_fired, 0] = n
+                fired[n_fired, 1] = i
+                n_fired += 1
+                v[n, i] = neuron_par[b0 + i, n, E_LEAK]
+                theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
+    return n_fired
+
+
+@numba.njit(cache=True)
+def _advance(neuron_par, type_par, gate_type, gate_indptr, targets, weights, source_indptr,
+             source_gates, gated, current, noise, ou, dt, b0, m, k0, n_chunk, model_state,
+             traces, spikes, n_spikes):
+    """Advance members b0 .. b0 + m - 1 of a batch from step k0 to k0 + n_chunk.
+
+    The spec's exact exponential scheme, for each network b and step k -> k+1 with step-k
+    values held over the step (spec "Conventions"; a gate j of synapse type c(j) acts on
+    neuron n with w_jn s_j):
 
         g_eq = g_L + sum_j w_jn s_j,    E_eq = (g_L E_L + sum_j w_jn s_j E_c(j)) / g_eq
         V_inf = E_eq + I_k / g_eq,      tau = C / g_eq                (g_L = 1/R, C = tau_m/R)
@@ -45,8 +221,9 @@ def _integrate(neuron_par, type_par, gate_src, gate_type, gate_init, weights, cu
 
     The sums are kept per synapse type and target, G_cn = sum_{j of type c} w_jn s_j: all gates
     of a type decay with one time constant, so G_cn decays with it too and a spike of gate j adds
-    w_jn times the increment of s_j. This is exact (up to rounding) and costs O(types x neurons)
-    per step instead of O(gates x neurons).
+    w_jn times the increment of s_j to the G_cn of its targets only. The connections are
+    compressed rows per gate, so a spike costs O(its targets) and a step O(types x neurons +
+    gates + spikes x targets). This is exact (up to rounding); a connection of weight 0 adds 0.
 
     Parameters
     ----------
@@ -54,29 +231,46 @@ def _integrate(neuron_par, type_par, gate_src, gate_type, gate_init, weights, cu
         Columns E_LEAK, R, TAU_M, THETA_0, THETA_SPIKE, TAU_THETA, V_0.
     type_par : float64 (B, C, 3)
         Columns E_REV, TAU_S, DELTA of each synapse type.
-    gate_src, gate_type : int64 (G,)
-        Source neuron and synapse type of each gate (shared by the batch).
-    gate_init : float64 (B, G)
-        Gating variables at t = 0.
-    weights : float64 (B, G, N)
-        Maximal conductance of each gate onto each neuron, uS.
+    gate_type : int64 (G,)
+        Synapse type of each gate (shared by the batch).
+    gate_indptr, targets : int64 (G + 1,), int (connections,)
+        Gate j acts on ``targets[gate_indptr[j]:gate_indptr[j + 1]]`` (shared by the batch).
+    weights : float64 (B or 1, connections)
+        Maximal conductance of each connection in each member (one row: shared by all), uS.
+    source_indptr, source_gates : int64 (N + 1,), int64 (G,)
+        The gates neuron n drives are ``source_gates[source_indptr[n]:source_indptr[n + 1]]``,
+        in increasing order.
+    gated : bool (N,)
+        Whether any connection onto the neuron has a nonzero weight in any member.
     current : float64 (B, N, 1 or n_steps)
         Input current I_k, nA; a last axis of length 1 is constant in time.
+    noise : float64 (m, n_chunk, N) or (0, 0, 0)
+        Standard normal draws xi_k of the streamed Ornstein-Uhlenbeck noise (member, step of
+        the chunk, neuron), or an empty array for none. The noise eta is added to I_k:
+        eta_0 = sigma xi_0, eta_k = sigma sqrt(1 - a^2) xi_k + a eta_{k-1}.
+    ou : float64 (3,)
+        a = exp(-dt/tau_noise), sigma sqrt(1 - a^2) and sigma.
     dt : float
         Time step, ms.
-    n_steps : int
-        Number of updates.
+    b0, m : int
+        First member and number of members advanced.
+    k0, n_chunk : int
+        First step and number of steps.
+    model_state : tuple
+        As returned by ``_prepare``; updated in place.
     traces : tuple of three float64 arrays
         (v, theta, s) of shapes (B, N, n_steps + 1), (B, N, n_steps + 1), (B, G, n_steps + 1)
         to fill, or arrays with a zero first axis to record nothing.
     spikes : int64 (capacity, 3)
-        Filled with rows (network, neuron, step index k + 1), in time order within each
-        network, as long as there is room.
+        Filled from row ``n_spikes`` on with rows (network, neuron, step index k + 1), in time
+        order within each network, as long as there is room.
+    n_spikes : int
+        Rows used so far.
 
     Returns
     -------
     n_spikes : int
-        Number of spikes; if it exceeds the capacity, only the first rows were stored and the
+        Spikes so far; if it exceeds the capacity, only the first rows were stored and the
         caller must run again with a larger buffer.
 
     Notes
@@ -84,130 +278,55 @@ def _integrate(neuron_par, type_par, gate_src, gate_type, gate_init, weights, cu
     Networks never interact, so the order in which they are advanced does not change the
     result: they are taken in blocks of ``BLOCK``, each step is applied to every member of a
     block before the next step, with the block as the innermost loop so that the compiler
-    vectorises the updates across networks. State is stored (neuron or gate, member).
+    vectorises the updates across networks.
     """
+    # the updated state in arrays of their own, which the compiler knows do not overlap (so it
+    # vectorises across members), copied back at the end
+    state, s_kept, g_kept, type_state = model_state
+    v, theta, eta = state[V].copy(), state[THETA].copy(), state[ETA].copy()
+    s, g_type = s_kept.copy(), g_kept.copy()
     v_out, theta_out, s_out = traces
     record = v_out.shape[0] > 0
-    n_batch, n_neurons = neuron_par.shape[0], neuron_par.shape[1]
-    n_types, n_gates = type_par.shape[1], gate_src.shape[0]
-    varying = current.shape[2] > 1
+    n_neurons, n_gates = neuron_par.shape[1], gate_type.shape[0]
     capacity = spikes.shape[0]
-    n_spikes = 0
-    gated = np.zeros(n_neurons, dtype=np.bool_)
-    for b in range(n_batch):
-        for j in range(n_gates):
-            for n in range(n_neurons):
-                if weights[b, j, n] != 0.0:
-                    gated[n] = True
-    width = min(BLOCK, n_batch)
-    v = np.empty((n_neurons, width))
-    theta = np.empty((n_neurons, width))
-    g_eq = np.empty((n_neurons, width))
-    g_e = np.empty((n_neurons, width))
-    g_leak = np.empty((n_neurons, width))
-    g_leak_e = np.empty((n_neurons, width))
-    capacitance = np.empty((n_neurons, width))
-    decay_m = np.empty((n_neurons, width))
-    v_inf_fixed = np.empty((n_neurons, width))
-    theta_0 = np.empty((n_neurons, width))
-    decay_theta = np.empty((n_neurons, width))
-    s = np.empty((n_gates, width))
-    g_type = np.empty((n_types, n_neurons, width))
-    decay_type = np.empty((n_types, width))
-    e_type = np.empty((n_types, width))
-    for b0 in range(0, n_batch, width):
-        m = min(width, n_batch - b0)
-        for n in range(n_neurons):
-            for i in range(m):
-                par = neuron_par[b0 + i, n]
-                v[n, i] = par[V_0]
-                theta[n, i] = par[THETA_0]
-                theta_0[n, i] = par[THETA_0]
-                g_leak[n, i] = 1.0 / par[R]
-                g_leak_e[n, i] = g_leak[n, i] * par[E_LEAK]
-                capacitance[n, i] = par[TAU_M] / par[R]
-                decay_theta[n, i] = np.exp(-dt / par[TAU_THETA])
-                # without gates onto n, g_eq = g_L: the membrane's decay factor is constant,
-                # and with a constant current so is its target potential
-                decay_m[n, i] = np.exp(-dt / (capacitance[n, i] / g_leak[n, i]))
-                v_inf_fixed[n, i] = (
-                    g_leak_e[n, i] / g_leak[n, i] + current[b0 + i, n, 0] / g_leak[n, i]
-                )
-        for c in range(n_types):
-            for i in range(m):
-                decay_type[c, i] = np.exp(-dt / type_par[b0 + i, c, TAU_S])
-                e_type[c, i] = type_par[b0 + i, c, E_REV]
-                for n in range(n_neurons):
-                    g_type[c, n, i] = 0.0
+    shared = weights.shape[0] == 1
+    fired = np.empty((n_neurons * m, 2), dtype=np.int64)
+    scratch = np.empty((3, m))
+    for k in range(k0, k0 + n_chunk):
+        # V and theta relax, the conductances decay, spikes at t_{k+1} are noted and reset
+        if m == 1:
+            n_fired = _relax_one(neuron_par, gated, current, noise, ou, dt, b0, k, k0, state, v,
+                                 theta, eta, g_type, type_state, fired)
+        else:
+            n_fired = _relax_batch(neuron_par, gated, current, noise, ou, dt, b0, m, k, k0, state,
+                                   v, theta, eta, g_type, type_state, fired, scratch)
         for j in range(n_gates):
             c = gate_type[j]
             for i in range(m):
-                s[j, i] = gate_init[b0 + i, j]
-                for n in range(n_neurons):
-                    g_type[c, n, i] += weights[b0 + i, j, n] * s[j, i]
+                s[j, i] *= type_state[DECAY_TYPE, c, i]
+        # each spike's gate increments onto the targets, in the order of (neuron, member)
+        for f in range(n_fired):
+            n, i = fired[f, 0], fired[f, 1]
+            if n_spikes < capacity:
+                spikes[n_spikes, 0] = b0 + i
+                spikes[n_spikes, 1] = n
+                spikes[n_spikes, 2] = k + 1
+            n_spikes += 1
+            for q in range(source_indptr[n], source_indptr[n + 1]):
+                j = source_gates[q]
+                c = gate_type[j]
+                step = type_par[b0 + i, c, DELTA] * (1.0 - s[j, i])
+                s[j, i] += step
+                row = 0 if shared else b0 + i
+                for p in range(gate_indptr[j], gate_indptr[j + 1]):
+                    g_type[c, targets[p], i] += weights[row, p] * step
         if record:
             for i in range(m):
-                v_out[b0 + i, :, 0] = v[:, i]
-                theta_out[b0 + i, :, 0] = theta[:, i]
-                s_out[b0 + i, :, 0] = s[:, i]
-        for k in range(n_steps):
-            ik = k if varying else 0
-            # exact relaxation of V and theta towards their targets, conductances at step k
-            for n in range(n_neurons):
-                if gated[n]:
-                    for i in range(m):
-                        g_eq[n, i] = g_leak[n, i]
-                        g_e[n, i] = g_leak_e[n, i]
-                    for c in range(n_types):
-                        for i in range(m):
-                            g_eq[n, i] += g_type[c, n, i]
-                            g_e[n, i] += g_type[c, n, i] * e_type[c, i]
-                    for i in range(m):
-                        v_inf = g_e[n, i] / g_eq[n, i] + current[b0 + i, n, ik] / g_eq[n, i]
-                        decay = np.exp(-dt / (capacitance[n, i] / g_eq[n, i]))
-                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay
-                elif varying:
-                    for i in range(m):
-                        v_inf = (g_leak_e[n, i] / g_leak[n, i]
-                                 + current[b0 + i, n, ik] / g_leak[n, i])
-                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay_m[n, i]
-                else:
-                    for i in range(m):
-                        v_inf = v_inf_fixed[n, i]
-                        v[n, i] = v_inf + (v[n, i] - v_inf) * decay_m[n, i]
-                for i in range(m):
-                    theta[n, i] = theta_0[n, i] + (theta[n, i] - theta_0[n, i]) * decay_theta[n, i]
-            for j in range(n_gates):
-                c = gate_type[j]
-                for i in range(m):
-                    s[j, i] *= decay_type[c, i]
-            for c in range(n_types):
-                for n in range(n_neurons):
-                    for i in range(m):
-                        g_type[c, n, i] *= decay_type[c, i]
-            # spikes at t_{k+1}: reset, threshold jump, gate increments
-            for n in range(n_neurons):
-                for i in range(m):
-                    if v[n, i] >= theta[n, i]:
-                        if n_spikes < capacity:
-                            spikes[n_spikes, 0] = b0 + i
-                            spikes[n_spikes, 1] = n
-                            spikes[n_spikes, 2] = k + 1
-                        n_spikes += 1
-                        v[n, i] = neuron_par[b0 + i, n, E_LEAK]
-                        theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
-                        for j in range(n_gates):
-                            if gate_src[j] == n:
-                                c = gate_type[j]
-                                step = type_par[b0 + i, c, DELTA] * (1.0 - s[j, i])
-                                s[j, i] += step
-                                for target in range(n_neurons):
-                                    g_type[c, target, i] += weights[b0 + i, j, target] * step
-            if record:
-                for i in range(m):
-                    v_out[b0 + i, :, k + 1] = v[:, i]
-                    theta_out[b0 + i, :, k + 1] = theta[:, i]
-                    s_out[b0 + i, :, k + 1] = s[:, i]
+                v_out[b0 + i, :, k + 1] = v[:, i]
+                theta_out[b0 + i, :, k + 1] = theta[:, i]
+                s_out[b0 + i, :, k + 1] = s[:, i]
+    state[V], state[THETA], state[ETA] = v, theta, eta
+    s_kept[:], g_kept[:] = s, g_type
     return n_spikes
 
 
@@ -286,15 +405,30 @@ class SimulationResult:
         )
 
 
-def _as_batch(circuits) -> list[Network]:
-    single = isinstance(circuits, (Circuit, Network))
+NETWORK_TYPES = (Circuit, Network, SparseNetwork)
+NO_NOISE = np.zeros((0, 0, 0))
+# Most bytes of noise drawn at once for a block of members (see simulate_drawing).
+NOISE_CHUNK_BYTES = 2**25
+
+
+def _as_batch(circuits) -> list:
+    single = isinstance(circuits, NETWORK_TYPES)
     batch = [circuits] if single else list(circuits)
-    if not batch or not all(isinstance(c, (Circuit, Network)) for c in batch):
+    if not batch or not all(isinstance(c, NETWORK_TYPES) for c in batch):
         raise ValueError(
-            "circuits: must be a Circuit or Network, or a non-empty sequence of them"
+            "circuits: must be a Circuit, Network or SparseNetwork, or a non-empty sequence of "
+            "them"
         )
     batch = [c.as_network() if isinstance(c, Circuit) else c for c in batch]
-    if any(c.topology != batch[0].topology for c in batch):
+    sparse = [isinstance(c, SparseNetwork) for c in batch]
+    if any(sparse):
+        if not all(sparse) or not all(batch[0].same_topology(c) for c in batch[1:]):
+            raise ValueError(
+                "circuits: every circuit of a batch must have the same number of neurons, the "
+                "same number of gates and the same gate sources (sparse networks: all sparse, "
+                "with the same synapse types and connections; use with_weights)"
+            )
+    elif any(c.topology != batch[0].topology for c in batch):
         raise ValueError(
             "circuits: every circuit of a batch must have the same number of neurons, the same "
             "number of gates and the same gate sources (networks: also the same synapse types)"
@@ -327,7 +461,27 @@ def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np
     return np.ascontiguousarray(np.broadcast_to(current, target))
 
 
-def _parameter_arrays(batch: Sequence[Network], n_batch: int):
+def _connections(batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row pointers, targets and per-member weights (members, connections) of a batch.
+
+    Dense networks keep the connections with a nonzero weight in some member, gate by gate in
+    target order: the kernel then adds the same nonzero terms in the same order as a dense sum
+    (adding 0 changes no float), so the results do not change.
+    """
+    first = batch[0]
+    if isinstance(first, SparseNetwork):
+        weights = np.stack([net.weights_us for net in batch])
+        return first.target_indptr, first.target_indices, weights
+    used = np.zeros(first.weights_us.shape, dtype=bool)
+    for net in batch:
+        used |= net.weights_us != 0.0
+    gates, targets = np.nonzero(used)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(gates, minlength=used.shape[0]))))
+    weights = np.stack([net.weights_us[gates, targets] for net in batch])
+    return indptr.astype(np.int64), targets.astype(np.int64), weights
+
+
+def _parameter_arrays(batch: Sequence, n_batch: int) -> dict:
     neuron_par = np.array(
         [
             [
@@ -339,6 +493,7 @@ def _parameter_arrays(batch: Sequence[Network], n_batch: int):
         ],
         dtype=float,
     )
+    n_neurons = neuron_par.shape[1]
     n_types, n_gates = len(batch[0].synapse_types), len(batch[0].gate_sources)
     type_par = np.array(
         [[(t.e_rev_mv, t.tau_ms, t.delta) for t in net.synapse_types] for net in batch],
@@ -346,13 +501,104 @@ def _parameter_arrays(batch: Sequence[Network], n_batch: int):
     ).reshape(len(batch), n_types, 3)
     gate_init = np.array([net.gate_initial for net in batch], dtype=float).reshape(
         len(batch), n_gates)
-    weights = np.stack([net.weights_us for net in batch]).astype(float)
-    if len(batch) == 1 and n_batch > 1:
-        neuron_par, type_par, gate_init, weights = (
-            np.repeat(a, n_batch, axis=0) for a in (neuron_par, type_par, gate_init, weights))
-    sources = np.array(batch[0].gate_sources, dtype=np.int64)
-    types = np.array(batch[0].gate_types, dtype=np.int64)
-    return neuron_par, type_par, sources, types, gate_init, np.ascontiguousarray(weights)
+    indptr, targets, weights = _connections(batch)
+    if len(batch) == 1 and n_batch > 1:  # the weights stay one row, shared by the members
+        neuron_par, type_par, gate_init = (
+            np.repeat(a, n_batch, axis=0) for a in (neuron_par, type_par, gate_init))
+    sources = np.asarray(batch[0].gate_sources, dtype=np.int64)
+    gated = np.zeros(n_neurons, dtype=np.bool_)
+    gated[targets[np.any(weights != 0.0, axis=0)]] = True
+    return {
+        "neuron_par": neuron_par, "type_par": type_par,
+        "gate_type": np.asarray(batch[0].gate_types, dtype=np.int64), "gate_init": gate_init,
+        "gate_indptr": np.asarray(indptr, dtype=np.int64), "targets": targets,
+        "weights": np.ascontiguousarray(weights, dtype=float),
+        "source_indptr": np.concatenate(([0], np.cumsum(np.bincount(sources,
+                                                                   minlength=n_neurons)))),
+        "source_gates": np.argsort(sources, kind="stable").astype(np.int64),
+        "gated": gated,
+    }
+
+
+def _check_work(batch, n_members: int, n_steps: int, record: bool) -> None:
+    n_neurons = len(batch[0].neurons)
+    sizes = "dt_ms, duration_ms and the batch"
+    limits.neuron_steps(sizes, float(n_members) * n_neurons * n_steps)
+    n_traces = 2 * n_neurons + len(batch[0].gate_sources) if record else 0
+    buffer_rows = float(n_members) * n_neurons * (8 + n_steps // 40)
+    limits.memory(sizes, 8.0 * n_members * n_traces * (n_steps + 1.0) + 24.0 * buffer_rows,
+                  "recorded traces and spike buffer")
+
+
+def _run(batch, current: np.ndarray, protocol: Protocol, record: bool, draw=None,
+         ou=(0.0, 0.0, 0.0), chunk_steps: int | None = None) -> SimulationResult:
+    """Run the kernel on members in blocks of ``BLOCK``, and time in chunks of ``chunk_steps``
+    (all steps at once without ``draw``); ``draw(b0, m, k0, n_chunk)`` returns the noise of a
+    chunk, (m, n_chunk, N)."""
+    n_batch, n_neurons, n_steps = current.shape[0], current.shape[1], protocol.n_steps
+    if len(batch) not in (1, n_batch):
+        raise ValueError(
+            f"circuits: {len(batch)} circuits cannot be matched to a current for {n_batch}"
+        )
+    arrays = _parameter_arrays(batch, n_batch)
+    n_gates = arrays["gate_type"].size
+    shape = (n_batch, n_neurons, n_steps + 1) if record else (0, 0, 0)
+    traces = (np.empty(shape), np.empty(shape), np.empty(
+        (n_batch, n_gates, n_steps + 1) if record else (0, 0, 0)))
+    width = min(BLOCK, n_batch)
+    chunk = n_steps
+    if draw is not None:  # chunk_steps, fewer if a block's draws would exceed their budget
+        chunk = min(n_steps, chunk_steps, NOISE_CHUNK_BYTES // (8 * width * n_neurons))
+    chunk = max(1, chunk)
+    ou = np.asarray(ou, dtype=float)
+    # A first guess of the buffer (a rate of up to ~1 spike per 40 steps); with drawn noise it
+    # grows before each chunk to hold every possible spike, else a run that overflows it is
+    # repeated with a larger one.
+    capacity = n_batch * n_neurons * (8 + n_steps // 40)
+    while True:
+        spikes = np.empty((capacity, 3), dtype=np.int64)
+        n_spikes = 0
+        for b0 in range(0, n_batch, width):
+            m = min(width, n_batch - b0)
+            state = _prepare(arrays["neuron_par"], arrays["type_par"], arrays["gate_type"],
+                             arrays["gate_init"], arrays["gate_indptr"], arrays["targets"],
+                             arrays["weights"], current, protocol.dt_ms, b0, m, width)
+            if record:
+                traces[0][b0:b0 + m, :, 0] = state[0][V, :, :m].T
+                traces[1][b0:b0 + m, :, 0] = state[0][THETA, :, :m].T
+                traces[2][b0:b0 + m, :, 0] = state[1][:, :m].T
+            for k0 in range(0, n_steps, chunk):
+                n_chunk = min(chunk, n_steps - k0)
+                noise = NO_NOISE
+                if draw is not None:
+                    noise = draw(b0, m, k0, n_chunk)
+                    room = n_spikes + m * n_neurons * n_chunk
+                    if room > spikes.shape[0]:
+                        spikes = np.concatenate(
+                            [spikes[:n_spikes], np.empty((max(room, 2 * spikes.shape[0])
+                                                          - n_spikes, 3), dtype=np.int64)])
+                n_spikes = _advance(
+                    arrays["neuron_par"], arrays["type_par"], arrays["gate_type"],
+                    arrays["gate_indptr"], arrays["targets"], arrays["weights"],
+                    arrays["source_indptr"], arrays["source_gates"], arrays["gated"], current,
+                    noise, ou, protocol.dt_ms, b0, m, k0, n_chunk, state, traces, spikes,
+                    n_spikes)
+        if n_spikes <= spikes.shape[0]:
+            break
+        capacity = n_spikes
+    spikes = spikes[:n_spikes]
+    group = spikes[:, 0] * n_neurons + spikes[:, 1]
+    order = np.argsort(group, kind="stable")
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_batch * n_neurons))))
+    return SimulationResult(
+        protocol=protocol,
+        n_neurons=n_neurons,
+        spike_steps=spikes[order, 2],
+        offsets=offsets,
+        v_mv=traces[0] if record else None,
+        theta_mv=traces[1] if record else None,
+        s=traces[2] if record else None,
+    )
 
 
 def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> SimulationResult:
@@ -360,10 +606,11 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
 
     Parameters
     ----------
-    circuits : Circuit, Network, or a sequence of them
+    circuits : Circuit, Network, SparseNetwork, or a sequence of them
         One circuit (shared by every member of the batch) or one per batch member; all with
-        the same topology (number of neurons, gate sources and, for networks, synapse types).
-        Weights, gate targets and parameters may differ between members.
+        the same topology (number of neurons, gate sources and, for networks, synapse types;
+        sparse networks: all sparse, with the same connections). Weights, gate targets and
+        parameters may differ between members.
     current_na : float or array_like
         Injected current, nA. A number; shape (circuits, neurons) for constant currents; or
         (circuits, neurons, N) sampled at the step times ``protocol.step_times_ms``. Axes of
@@ -391,53 +638,51 @@ def simulate(circuits, current_na, protocol: Protocol, record: bool = False) -> 
     Notes
     -----
     The scheme is the spec's exact exponential update with step-k values held over each step;
-    see ``_integrate``. It is unconditionally stable: V stays between its start and its
-    instantaneous target, and each s in [0, 1].
+    see ``_advance``. It is unconditionally stable: V stays between its start and its
+    instantaneous target, and each s in [0, 1]. Connections are visited per spiking source
+    (compressed rows), so a dense ``Network`` and its ``SparseNetwork.from_dense`` give the same
+    spikes bit for bit.
     """
     if not isinstance(protocol, Protocol):
         raise ValueError(f"protocol = {protocol!r}: must be a Protocol")
     batch = _as_batch(circuits)
     n_neurons = len(batch[0].neurons)
-    n_steps = protocol.n_steps
     n_members = max(len(batch), np.shape(current_na)[0] if np.ndim(current_na) >= 2 else 1)
-    sizes = "dt_ms, duration_ms and the batch"
-    limits.neuron_steps(sizes, float(n_members) * n_neurons * n_steps)
-    n_traces = 2 * n_neurons + len(batch[0].gate_sources) if record else 0
-    buffer_rows = float(n_members) * n_neurons * (8 + n_steps // 40)
-    limits.memory(sizes, 8.0 * n_members * n_traces * (n_steps + 1.0) + 24.0 * buffer_rows,
-                  "recorded traces and spike buffer")
-    current = _current_array(current_na, len(batch), n_neurons, n_steps)
-    n_batch = current.shape[0]
-    if len(batch) not in (1, n_batch):
-        raise ValueError(
-            f"circuits: {len(batch)} circuits cannot be matched to a current for {n_batch}"
-        )
-    neuron_par, type_par, sources, types, gate_init, weights = _parameter_arrays(batch, n_batch)
-    n_gates = len(sources)
-    shape = (n_batch, n_neurons, n_steps + 1) if record else (0, 0, 0)
-    traces = (np.empty(shape), np.empty(shape), np.empty(
-        (n_batch, n_gates, n_steps + 1) if record else (0, 0, 0)))
-    # A first guess of the buffer (a rate of up to ~1 spike per 40 steps); too small, run again.
-    capacity = n_batch * n_neurons * (8 + n_steps // 40)
-    while True:
-        spikes = np.empty((capacity, 3), dtype=np.int64)
-        n_spikes = _integrate(
-            neuron_par, type_par, sources, types, gate_init, weights, current, protocol.dt_ms,
-            n_steps, traces, spikes,
-        )
-        if n_spikes <= capacity:
-            break
-        capacity = n_spikes
-    spikes = spikes[:n_spikes]
-    group = spikes[:, 0] * n_neurons + spikes[:, 1]
-    order = np.argsort(group, kind="stable")
-    offsets = np.concatenate(([0], np.cumsum(np.bincount(group, minlength=n_batch * n_neurons))))
-    return SimulationResult(
-        protocol=protocol,
-        n_neurons=n_neurons,
-        spike_steps=spikes[order, 2],
-        offsets=offsets,
-        v_mv=traces[0] if record else None,
-        theta_mv=traces[1] if record else None,
-        s=traces[2] if record else None,
-    )
+    _check_work(batch, n_members, protocol.n_steps, record)
+    current = _current_array(current_na, len(batch), n_neurons, protocol.n_steps)
+    return _run(batch, current, protocol, record)
+
+
+def simulate_drawing(circuits, current_na, protocol: Protocol, draw, ou, record: bool = False,
+                     chunk_steps: int = 128) -> SimulationResult:
+    """``simulate`` with Ornstein-Uhlenbeck noise drawn chunk by chunk during the run.
+
+    Parameters
+    ----------
+    circuits, current_na, protocol, record
+        As for ``simulate`` (``current_na`` is the mean current, usually constant).
+    draw : callable
+        ``draw(b0, m, k0, n_chunk)`` returns standard normal draws xi_k of shape
+        (m, n_chunk, neurons), float64, for members b0 .. b0 + m - 1 and steps
+        k0 .. k0 + n_chunk - 1; it is called in the order of the steps for each block of members.
+    ou : sequence of three floats
+        a = exp(-dt/tau), sigma sqrt(1 - a^2) and sigma: the noise current is
+        eta_0 = sigma xi_0, eta_k = sigma sqrt(1 - a^2) xi_k + a eta_{k-1}, added to I_k.
+    chunk_steps : int
+        Steps per chunk (>= 1), fewer when members-per-block x chunk_steps x neurons draws
+        would take more than ``NOISE_CHUNK_BYTES``; the result does not depend on it.
+
+    Notes
+    -----
+    Used by ``noise.simulate_with_streamed_noise``; the noise never exists as a neurons x steps
+    array.
+    """
+    if not isinstance(protocol, Protocol):
+        raise ValueError(f"protocol = {protocol!r}: must be a Protocol")
+    chunk_steps = checks.integer("chunk_steps", chunk_steps, 1)
+    batch = _as_batch(circuits)
+    n_neurons = len(batch[0].neurons)
+    n_members = max(len(batch), np.shape(current_na)[0] if np.ndim(current_na) >= 2 else 1)
+    _check_work(batch, n_members, protocol.n_steps, record)
+    current = _current_array(current_na, len(batch), n_neurons, protocol.n_steps)
+    return _run(batch, current, protocol, record, draw, ou, chunk_steps)

@@ -7,9 +7,23 @@ from dataclasses import replace
 import numpy as np
 
 from . import checks, limits
-from .params import Circuit, Gate, Network, Neuron, SynapseType
+from .params import Circuit, Gate, Network, Neuron, SparseNetwork, SynapseType
 
 PATHWAYS = ("E->E", "E->I", "I->E", "I->I")
+
+
+def _validated_ei(n_exc, n_inh, p_connect, weights, rng) -> tuple[float, dict]:
+    """Check the arguments shared by the E-I builders; return p and the four weights."""
+    for name, value in (("n_exc", n_exc), ("n_inh", n_inh)):
+        least = 1 if name == "n_exc" else 0
+        if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                or value < least):
+            raise ValueError(f"{name} = {value!r}: must be an int >= {least}")
+    p = checks.in_closed_range("p_connect", p_connect, 0.0, 1.0)
+    w = {name: checks.non_negative(name, value) for name, value in weights}
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    return p, w
 
 
 def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
@@ -21,6 +35,8 @@ def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
     Neurons 0 .. n_exc - 1 are excitatory, the next n_inh inhibitory; every neuron drives one
     gate of its population's synapse type, which acts on each neuron it connects to with the
     weight of that pair of populations (a Brunel-2000-style network of conductance synapses).
+    The weights are a dense (N, N) matrix: for large networks use :func:`sparse_ei_network`,
+    which draws the same connections from the same ``rng``.
 
     Parameters
     ----------
@@ -37,15 +53,9 @@ def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
     rng : numpy.random.Generator
         Draws the connectivity.
     """
-    for name, value in (("n_exc", n_exc), ("n_inh", n_inh)):
-        if not isinstance(value, (int, np.integer)) or value < (1 if name == "n_exc" else 0):
-            raise ValueError(f"{name} = {value!r}: must be an int >= {1 if name == 'n_exc' else 0}")
-    p = checks.in_closed_range("p_connect", p_connect, 0.0, 1.0)
-    w = {name: checks.non_negative(name, value) for name, value in (
+    p, w = _validated_ei(n_exc, n_inh, p_connect, (
         ("w_e_to_e_us", w_e_to_e_us), ("w_e_to_i_us", w_e_to_i_us),
-        ("w_i_to_e_us", w_i_to_e_us), ("w_i_to_i_us", w_i_to_i_us))}
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+        ("w_i_to_e_us", w_i_to_e_us), ("w_i_to_i_us", w_i_to_i_us)), rng)
     n = n_exc + n_inh
     exc = np.arange(n) < n_exc
     connected = rng.random((n, n)) < p
@@ -61,6 +71,68 @@ def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
         gate_sources=tuple(range(n)),
         gate_types=tuple(0 if e else 1 for e in exc),
         weights_us=weights,
+    )
+
+
+# Uniform draws held at once while building a sparse network (a block of source rows).
+ROW_BLOCK_DRAWS = 2**22
+
+
+def sparse_ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
+                      excitatory: SynapseType, inhibitory: SynapseType, w_e_to_e_us: float,
+                      w_e_to_i_us: float, w_i_to_e_us: float, w_i_to_i_us: float,
+                      rng: np.random.Generator) -> SparseNetwork:
+    """The network of :func:`ei_network` as a ``SparseNetwork``, built row block by row block.
+
+    Source neuron i connects to target n != i when the uniform draw u_in < p_connect; the draws
+    are taken from ``rng`` a block of source rows at a time, in the order of
+    ``rng.random((N, N))``, so with the same seed the connections are those of
+    :func:`ei_network`, but no N x N array is ever held (memory O(N K + ``ROW_BLOCK_DRAWS``) for
+    K = p N connections per neuron; time O(N^2) uniform draws). Every connection is stored with
+    its pathway's weight, a weight of 0 included, so that ``with_weights`` can scale or switch
+    each pathway on the same topology.
+
+    Parameters
+    ----------
+    As for :func:`ei_network`.
+
+    Returns
+    -------
+    SparseNetwork
+        Gate j is driven by neuron j (type 0 for excitatory sources, 1 for inhibitory).
+
+    Raises
+    ------
+    ValueError
+        Naming ``n_exc``, ``n_inh``, ``p_connect``, a weight or ``rng`` when out of range.
+    neural_dynamics.limits.WorkTooLarge
+        If the expected connections would take more than ``limits.MAX_BYTES``.
+    """
+    p, w = _validated_ei(n_exc, n_inh, p_connect, (
+        ("w_e_to_e_us", w_e_to_e_us), ("w_e_to_i_us", w_e_to_i_us),
+        ("w_i_to_e_us", w_i_to_e_us), ("w_i_to_i_us", w_i_to_i_us)), rng)
+    n = int(n_exc + n_inh)
+    limits.memory("n_exc, n_inh, p_connect", 12.0 * p * n * (n - 1), "connections")
+    table = np.array([[w["w_e_to_e_us"], w["w_e_to_i_us"]],
+                      [w["w_i_to_e_us"], w["w_i_to_i_us"]]])
+    counts, targets, weights = [], [], []
+    rows = max(1, ROW_BLOCK_DRAWS // n)
+    for first in range(0, n, rows):
+        block = rng.random((min(rows, n - first), n)) < p
+        block[np.arange(block.shape[0]), first + np.arange(block.shape[0])] = False
+        source, target = np.nonzero(block)
+        counts.append(np.bincount(source, minlength=block.shape[0]))
+        targets.append(target.astype(np.int32))
+        weights.append(table[(source + first >= n_exc).astype(int), (target >= n_exc).astype(int)])
+    exc = np.arange(n) < n_exc
+    return SparseNetwork(
+        neurons=(neuron,) * n,
+        synapse_types=(excitatory, inhibitory),
+        gate_sources=np.arange(n),
+        gate_types=np.where(exc, 0, 1),
+        target_indptr=np.concatenate(([0], np.cumsum(np.concatenate(counts)))),
+        target_indices=np.concatenate(targets),
+        weights_us=np.concatenate(weights),
     )
 
 
@@ -89,15 +161,17 @@ def coupled_pair(neuron: Neuron, ratio_12: float, ratio_21: float, e_12_mv: floa
     )
 
 
-def without_pathways(network: Network, n_exc: int, pathways) -> Network:
+def without_pathways(network, n_exc: int, pathways):
     """The network of :func:`ei_network` with every connection of some pathways removed.
 
     An ablation: ``("I->E",)`` removes the inhibition of the excitatory neurons and keeps all
-    else, as in the tests of the PING mechanism (Borgers & Kopell 2003).
+    else, as in the tests of the PING mechanism (Borgers & Kopell 2003). The removed
+    connections get weight 0; a ``SparseNetwork`` keeps them stored, so the ablated network
+    shares the intact one's topology and both can run in one batch.
 
     Parameters
     ----------
-    network : Network
+    network : Network or SparseNetwork
         Neurons 0 .. n_exc - 1 excitatory, the rest inhibitory; one gate per neuron, gate j
         driven by neuron j.
     n_exc : int
@@ -108,29 +182,35 @@ def without_pathways(network: Network, n_exc: int, pathways) -> Network:
     n = len(network.neurons)
     if not isinstance(n_exc, (int, np.integer)) or not 1 <= n_exc <= n:
         raise ValueError(f"n_exc = {n_exc!r}: must be an int in [1, {n}]")
-    if len(network.gate_sources) != n or network.gate_sources != tuple(range(n)):
+    if len(network.gate_sources) != n or not np.array_equal(network.gate_sources, np.arange(n)):
         raise ValueError("network: must have one gate per neuron, gate j driven by neuron j")
     exc = np.arange(n) < n_exc
     weights = np.array(network.weights_us)
+    sparse = isinstance(network, SparseNetwork)
+    if sparse:  # the source and target of every connection
+        sources, targets = network.connection_gates(), network.target_indices
     for pathway in pathways:
         if pathway not in PATHWAYS:
             raise ValueError(f"pathways: {pathway!r} is not one of {', '.join(PATHWAYS)}")
         source = exc if pathway[0] == "E" else ~exc
         target = exc if pathway[-1] == "E" else ~exc
-        weights[np.ix_(source, target)] = 0.0
+        if sparse:
+            weights[source[sources] & target[targets]] = 0.0
+        else:
+            weights[np.ix_(source, target)] = 0.0
     return network.with_weights(weights)
 
 
-def with_initial_potentials(network: Network, v_0_mv) -> Network:
-    """The same network with each neuron started at its own membrane potential v_0_mv[i], mV."""
+def with_initial_potentials(network, v_0_mv):
+    """The same network (``Network`` or ``SparseNetwork``) with each neuron started at its own
+    membrane potential v_0_mv[i], mV."""
     v_0 = checks.finite_array("v_0_mv", v_0_mv)
     if v_0.shape != (len(network.neurons),):
         raise ValueError(f"v_0_mv has shape {v_0.shape}: must be ({len(network.neurons)},), "
                          "one value per neuron")
     neurons = tuple(replace(n, v_0_mv=float(v)) for n, v in zip(network.neurons, v_0,
                                                                  strict=True))
-    return Network(neurons, network.synapse_types, network.gate_sources, network.gate_types,
-                   network.weights_us, network.gate_initial)
+    return replace(network, neurons=neurons)
 
 
 def psp_peak_mv(neuron: Neuron, synapse: SynapseType, weights_us, v_hold_mv: float,

@@ -218,6 +218,41 @@ class SynapseType:
         checks.in_closed_range("delta", self.delta, 0.0, 1.0)
 
 
+def _check_gates(network) -> tuple[int, np.ndarray, np.ndarray]:
+    """Validate a network's neurons, synapse types and gate sources/types (both network forms).
+
+    Stores the neurons and synapse types as tuples; returns the number of neurons and the gate
+    sources and types as int64 arrays.
+    """
+    object.__setattr__(network, "neurons", tuple(network.neurons))
+    object.__setattr__(network, "synapse_types", tuple(network.synapse_types))
+    n_neurons = len(network.neurons)
+    if not n_neurons or not all(isinstance(n, Neuron) for n in network.neurons):
+        raise ValueError("neurons: a network needs at least one Neuron, and only Neurons")
+    if not all(isinstance(t, SynapseType) for t in network.synapse_types):
+        raise ValueError("synapse_types: must be SynapseType objects")
+    sources = np.asarray(network.gate_sources, dtype=np.int64).reshape(-1)
+    types = np.asarray(network.gate_types, dtype=np.int64).reshape(-1)
+    if sources.shape != types.shape:
+        raise ValueError("gate_sources and gate_types: must have one entry per gate")
+    if sources.size and (sources.min() < 0 or sources.max() >= n_neurons):
+        raise ValueError(f"gate_sources: must index the {n_neurons} neurons")
+    n_types = len(network.synapse_types)
+    if types.size and (types.min() < 0 or types.max() >= n_types):
+        raise ValueError(f"gate_types: must index the {n_types} synapse types")
+    return n_neurons, sources, types
+
+
+def _gate_initial(gate_initial, n_gates: int) -> tuple[float, ...]:
+    """The gates' initial values, each in [0, 1]; ``None`` means all 0."""
+    initial = np.zeros(n_gates) if gate_initial is None else gate_initial
+    initial = checks.each("gate_initial", initial, checks.in_closed_range, 0.0, 1.0) if len(
+        initial) else np.zeros(0)
+    if initial.size != n_gates:
+        raise ValueError("gate_initial: must have one value per gate")
+    return tuple(float(x) for x in initial)
+
+
 @dataclass(frozen=True, eq=False)
 class Network:
     """Neurons coupled through typed gates and a weight matrix.
@@ -247,21 +282,7 @@ class Network:
     gate_initial: tuple[float, ...] | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "neurons", tuple(self.neurons))
-        object.__setattr__(self, "synapse_types", tuple(self.synapse_types))
-        n_neurons = len(self.neurons)
-        if not n_neurons or not all(isinstance(n, Neuron) for n in self.neurons):
-            raise ValueError("neurons: a network needs at least one Neuron, and only Neurons")
-        if not all(isinstance(t, SynapseType) for t in self.synapse_types):
-            raise ValueError("synapse_types: must be SynapseType objects")
-        sources = np.asarray(self.gate_sources, dtype=np.int64).reshape(-1)
-        types = np.asarray(self.gate_types, dtype=np.int64).reshape(-1)
-        if sources.shape != types.shape:
-            raise ValueError("gate_sources and gate_types: must have one entry per gate")
-        if sources.size and (sources.min() < 0 or sources.max() >= n_neurons):
-            raise ValueError(f"gate_sources: must index the {n_neurons} neurons")
-        if types.size and (types.min() < 0 or types.max() >= len(self.synapse_types)):
-            raise ValueError(f"gate_types: must index the {len(self.synapse_types)} synapse types")
+        n_neurons, sources, types = _check_gates(self)
         weights = checks.finite_array("weights_us", self.weights_us)
         if weights.shape != (sources.size, n_neurons):
             raise ValueError(
@@ -274,12 +295,7 @@ class Network:
         object.__setattr__(self, "gate_types", tuple(int(i) for i in types))
         weights.setflags(write=False)
         object.__setattr__(self, "weights_us", weights)
-        initial = np.zeros(sources.size) if self.gate_initial is None else self.gate_initial
-        initial = checks.each("gate_initial", initial, checks.in_closed_range, 0.0, 1.0) if len(
-            initial) else np.zeros(0)
-        if initial.size != sources.size:
-            raise ValueError("gate_initial: must have one value per gate")
-        object.__setattr__(self, "gate_initial", tuple(float(x) for x in initial))
+        object.__setattr__(self, "gate_initial", _gate_initial(self.gate_initial, sources.size))
 
     @property
     def topology(self) -> tuple:
@@ -290,3 +306,141 @@ class Network:
         """The same network with another weight matrix (e.g. a scaled coupling)."""
         return Network(self.neurons, self.synapse_types, self.gate_sources, self.gate_types,
                        weights_us, self.gate_initial)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class SparseNetwork:
+    """A ``Network`` whose gates store only their connections: compressed rows per gate.
+
+    Gate j (source neuron ``gate_sources[j]``, synapse type ``gate_types[j]``) acts on the
+    neurons ``target_indices[target_indptr[j]:target_indptr[j + 1]]``, in increasing order,
+    with the maximal conductances ``weights_us`` at the same positions. Memory grows as the
+    number of connections, not as gates x neurons, and the kernel visits only a spiking
+    neuron's targets. Every member of a batch shares the topology (``target_indptr``,
+    ``target_indices``, sources and types) and may have its own weights (``with_weights``).
+
+    A connection stored with weight 0 contributes nothing: the kernel adds 0 to the target's
+    conductance, so a network gives the same spikes as its dense ``Network`` (``to_dense``),
+    bit for bit (see ``from_dense``).
+
+    Parameters
+    ----------
+    neurons : tuple of Neuron
+    synapse_types : tuple of SynapseType
+    gate_sources, gate_types : array_like of int, (G,)
+        Source neuron and synapse type of each gate.
+    target_indptr : array_like of int, (G + 1,)
+        Row pointers: 0 first, non-decreasing, the number of connections last.
+    target_indices : array_like of int, (connections,)
+        Target neuron of each connection, strictly increasing within a gate.
+    weights_us : array_like, (connections,)
+        Maximal conductance of each connection, uS (>= 0).
+    gate_initial : sequence of float, (G,), or None
+        Values of the gating variables at t = 0, each in [0, 1]; ``None`` means all 0.
+    """
+
+    neurons: tuple[Neuron, ...]
+    synapse_types: tuple[SynapseType, ...]
+    gate_sources: np.ndarray
+    gate_types: np.ndarray
+    target_indptr: np.ndarray
+    target_indices: np.ndarray
+    weights_us: np.ndarray
+    gate_initial: tuple[float, ...] | None = None
+
+    def __post_init__(self):
+        n_neurons, sources, types = _check_gates(self)
+        indptr = np.asarray(self.target_indptr)
+        if (indptr.ndim != 1 or indptr.size != sources.size + 1
+                or not np.issubdtype(indptr.dtype, np.integer)):
+            raise ValueError(
+                f"target_indptr has shape {indptr.shape}: must be ({sources.size + 1},) integers, "
+                "one row pointer per gate and one past the last")
+        indptr = indptr.astype(np.int64, copy=False)
+        indices = np.asarray(self.target_indices)
+        if indices.ndim != 1 or not np.issubdtype(indices.dtype, np.integer):
+            raise ValueError("target_indices: must be a 1-d array of neuron indices")
+        if indptr[0] != 0 or np.any(np.diff(indptr) < 0) or indptr[-1] != indices.size:
+            raise ValueError(
+                f"target_indptr: must start at 0, never decrease and end at {indices.size} "
+                "(the number of target_indices)")
+        if indices.size and (indices.min() < 0 or indices.max() >= n_neurons):
+            raise ValueError(f"target_indices: must index the {n_neurons} neurons")
+        indices = indices.astype(np.int32 if n_neurons < 2**31 else np.int64, copy=False)
+        rising = np.diff(indices) > 0
+        starts = indptr[1:-1]
+        rising[starts[(starts > 0) & (starts < indices.size)] - 1] = True  # a gate may start low
+        if not np.all(rising):
+            raise ValueError("target_indices: must increase strictly within each gate")
+        weights = checks.finite_array("weights_us", self.weights_us)
+        if weights.shape != indices.shape:
+            raise ValueError(
+                f"weights_us has shape {weights.shape}: must be (connections,) = "
+                f"({indices.size},), one weight per target index")
+        if np.any(weights < 0):
+            raise ValueError("weights_us: conductances must be >= 0")
+        for name, value in (("gate_sources", sources), ("gate_types", types),
+                            ("target_indptr", indptr), ("target_indices", indices),
+                            ("weights_us", weights)):
+            object.__setattr__(self, name, _read_only(value))
+        object.__setattr__(self, "gate_initial", _gate_initial(self.gate_initial, sources.size))
+
+    @classmethod
+    def from_dense(cls, network: Network) -> SparseNetwork:
+        """The connections of ``network`` with a nonzero weight, gate by gate, in target order."""
+        if not isinstance(network, Network):
+            raise ValueError(f"network = {network!r}: must be a Network")
+        gates, targets = np.nonzero(network.weights_us)
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(gates, minlength=len(
+            network.gate_sources)))))
+        return cls(network.neurons, network.synapse_types, network.gate_sources,
+                   network.gate_types, indptr, targets, network.weights_us[gates, targets],
+                   network.gate_initial)
+
+    def to_dense(self) -> Network:
+        """The same network as a dense ``Network`` (gates x neurons weights; small networks)."""
+        from . import limits
+
+        shape = (self.gate_sources.size, len(self.neurons))
+        limits.memory("network", 8.0 * shape[0] * shape[1], "a dense weight matrix")
+        weights = np.zeros(shape)
+        weights[self.connection_gates(), self.target_indices] = self.weights_us
+        return Network(self.neurons, self.synapse_types, self.gate_sources, self.gate_types,
+                       weights, self.gate_initial)
+
+    def connection_gates(self) -> np.ndarray:
+        """Gate index of every connection, (connections,)."""
+        return np.repeat(np.arange(self.gate_sources.size), np.diff(self.target_indptr))
+
+    @property
+    def n_connections(self) -> int:
+        """Number of stored connections."""
+        return int(self.target_indices.size)
+
+    def in_degrees(self) -> np.ndarray:
+        """Number of stored connections onto each neuron, (N,)."""
+        return np.bincount(self.target_indices, minlength=len(self.neurons))
+
+    def same_topology(self, other) -> bool:
+        """True when ``other`` is a SparseNetwork a batch can share with this one: the same
+        number of neurons, synapse types, gate sources and types, and connections."""
+        if not isinstance(other, SparseNetwork):
+            return False
+        if len(self.neurons) != len(other.neurons) or len(self.synapse_types) != len(
+                other.synapse_types):
+            return False
+        return all(mine is theirs or np.array_equal(mine, theirs) for mine, theirs in (
+            (self.gate_sources, other.gate_sources), (self.gate_types, other.gate_types),
+            (self.target_indptr, other.target_indptr),
+            (self.target_indices, other.target_indices)))
+
+    def with_weights(self, weights_us) -> SparseNetwork:
+        """The same connections with other weights, (connections,) (e.g. a scaled coupling)."""
+        return SparseNetwork(self.neurons, self.synapse_types, self.gate_sources,
+                             self.gate_types, self.target_indptr, self.target_indices,
+                             weights_us, self.gate_initial)

@@ -15,24 +15,42 @@ Measured in one run, on the chapter's own workload:
    the ratio to the reference (timed on one member and scaled: members are independent), and
    the neural-mass chapter's extra wall time through papermill with that 40-value
    ``coupling_sweep`` (with it minus at defaults);
-6. the wall time of every chapter through papermill at its defaults.
+6. the wall time of every chapter through papermill at its defaults;
+7. the network kernel at scale (issue 13): chapter 3's kind of network (80 % excitatory,
+   conductance synapses of 2 and 8 ms, OU drive of 2.5 +- 0.8 nA with tau 5 ms) of 400 and
+   4,000 neurons at p = 0.2 for 2 s and of 10,000 neurons at p = 0.1 for 1 s, all at 0.1 ms, built
+   with ``networks.sparse_ei_network`` and simulated with
+   ``noise.simulate_with_streamed_noise`` (float64 draws, and float32 draws at 10,000). The
+   weights are chapter 3's (0.01 and 0.1 uS) times 1000 / K for K = p (N - 1) connections per
+   neuron, the same total conductance per neuron at every size. Each run is a subprocess:
+   wall time of the simulation (after compilation; building is timed apart), neuron-steps/s,
+   synaptic events/s (spikes x their targets), peak resident memory (ru_maxrss, which includes
+   the interpreter, numba and the compiled code: the first row prints that baseline), and
+   the ratio to a minimal loop doing the same work - the same Gaussian draws in the same
+   chunks, the same exact neuron update and one add per synaptic event - in a numba function
+   below. ``--only network`` runs this section alone.
 
 Targets (issues 3, 5 and 12): kernel >= 100x the reference; the chapter's extra time for the
 sweep under a twentieth of the reference's time for the sweep's simulations; excitability at
 defaults < 10 s; synchrony, neural mass and cross-scale < 60 s; the neural-mass chapter's extra
 time for 40 couplings under a twentieth of the reference's time for the 40 simulations and
 spectra. Pass ``--quick`` to time the excitability reference on every 10th current and scale
-(an estimate).
+(an estimate). Targets of section 7 (issue 13) at 10,000 neurons: within 1.5x of the minimal
+loop and under 1 GB of peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -129,10 +147,177 @@ def jansen_rit_figures(couplings: np.ndarray) -> tuple[float, float]:
     return compiled, plain, spectra
 
 
+# Section 7: (neurons, connection probability, duration in ms, draw precision).
+SCALE_WORKLOADS = ((400, 0.2, 2000.0, "float64"), (4000, 0.2, 2000.0, "float64"),
+                   (10000, 0.1, 1000.0, "float64"), (10000, 0.1, 1000.0, "float32"))
+SCALE_DT_MS, SCALE_MEAN_NA, SCALE_SIGMA_NA, SCALE_TAU_MS = 0.1, 2.5, 0.8, 5.0
+SCALE_CHUNK_STEPS = 128
+SCALE_TARGET_RATIO, SCALE_TARGET_BYTES = 1.5, 2**30
+
+
+def scale_network(n_neurons: int, p_connect: float):
+    """Chapter 3's kind of network at any size (see the module's docstring, section 7)."""
+    k = p_connect * (n_neurons - 1)
+    n_exc = int(round(0.8 * n_neurons))
+    w_exc, w_inh = 0.01 * 1000.0 / k, 0.1 * 1000.0 / k
+    return networks.sparse_ei_network(
+        presets.SYNCHRONY_NEURON, n_exc, n_neurons - n_exc, p_connect,
+        SynapseType(0.0, 2.0, 0.2), SynapseType(-70.0, 8.0, 0.2), w_exc, w_exc, w_inh, w_inh,
+        np.random.default_rng(0))
+
+
+@numba.njit(cache=True)
+def _minimal_chunk(v, theta, eta, g_exc, g_inh, s, par, indptr, targets, weights, n_exc, xi,
+                   k0, fired):
+    """The least a simulation of ``scale_network`` must do for a chunk of steps: the OU
+    update, the exact exponential membrane update of a conductance-based neuron, the threshold
+    relaxation, the synaptic decays, and one add per synaptic event; every neuron is
+    conductance-gated (as in the library's networks). Returns the spikes."""
+    (dt, e_leak, g_leak, c_m, theta_0, theta_spike, decay_theta, e_exc, e_inh, decay_exc,
+     decay_inh, delta, a, kick, sigma, mean) = par
+    n_neurons = v.size
+    n_spikes = 0
+    for kk in range(xi.shape[0]):
+        n_fired = 0
+        for n in range(n_neurons):
+            if k0 + kk == 0:
+                eta[n] = sigma * xi[0, n]
+            else:
+                eta[n] = kick * xi[kk, n] + a * eta[n]
+            # the library's expressions, operation for operation, so the spikes are the same
+            g_eq = g_leak + g_exc[n] + g_inh[n]
+            g_e = g_leak * e_leak + g_exc[n] * e_exc + g_inh[n] * e_inh
+            v_inf = g_e / g_eq + (mean + eta[n]) / g_eq
+            v[n] = v_inf + (v[n] - v_inf) * np.exp(-dt / (c_m / g_eq))
+            theta[n] = theta_0 + (theta[n] - theta_0) * decay_theta
+            g_exc[n] *= decay_exc
+            g_inh[n] *= decay_inh
+            if v[n] >= theta[n]:
+                v[n] = e_leak
+                theta[n] = theta_spike
+                fired[n_fired] = n
+                n_fired += 1
+        for n in range(n_neurons):
+            s[n] *= decay_exc if n < n_exc else decay_inh
+        for f in range(n_fired):
+            n = fired[f]
+            step = delta * (1.0 - s[n])
+            s[n] += step
+            g = g_exc if n < n_exc else g_inh
+            for p in range(indptr[n], indptr[n + 1]):
+                g[targets[p]] += weights[p] * step
+        n_spikes += n_fired
+    return n_spikes
+
+
+def minimal_run(net, protocol: Protocol, draw_dtype: str) -> int:
+    """Run ``_minimal_chunk`` over the protocol with the same draws as the library; spikes."""
+    neuron, (exc, inh) = net.neurons[0], net.synapse_types
+    n_neurons = len(net.neurons)
+    dt = protocol.dt_ms
+    a = np.exp(-dt / SCALE_TAU_MS)
+    par = (dt, neuron.e_leak_mv, neuron.g_leak_us, neuron.c_nf, neuron.theta_0_mv,
+           neuron.theta_spike_mv, np.exp(-dt / neuron.tau_theta_ms), exc.e_rev_mv, inh.e_rev_mv,
+           np.exp(-dt / exc.tau_ms), np.exp(-dt / inh.tau_ms), exc.delta, a,
+           SCALE_SIGMA_NA * np.sqrt(1.0 - a * a), SCALE_SIGMA_NA, SCALE_MEAN_NA)
+    v = np.full(n_neurons, neuron.e_leak_mv)
+    theta = np.full(n_neurons, neuron.theta_0_mv)
+    eta, g_exc, g_inh, s = (np.zeros(n_neurons) for _ in range(4))
+    fired = np.empty(n_neurons, dtype=np.int64)
+    n_exc = int(np.sum(np.asarray(net.gate_types) == 0))
+    rng = np.random.default_rng(1)
+    spikes = 0
+    for k0 in range(0, protocol.n_steps, SCALE_CHUNK_STEPS):
+        n_chunk = min(SCALE_CHUNK_STEPS, protocol.n_steps - k0)
+        xi = np.empty((n_chunk, n_neurons))
+        xi[:] = rng.standard_normal((n_chunk, n_neurons), dtype=np.dtype(draw_dtype))
+        spikes += _minimal_chunk(v, theta, eta, g_exc, g_inh, s, par, net.target_indptr,
+                                 net.target_indices, net.weights_us, n_exc, xi, k0, fired)
+    return spikes
+
+
+def scale_worker(n_neurons: int, p_connect: float, duration_ms: float, draw_dtype: str,
+                 minimal: bool) -> dict:
+    """One run of section 7 (in its own process, for its peak memory)."""
+    start = time.perf_counter()
+    net = scale_network(n_neurons, p_connect)
+    build = time.perf_counter() - start
+    protocol = Protocol(SCALE_DT_MS, duration_ms)
+    warm = Protocol(SCALE_DT_MS, 1.0)
+    if minimal:
+        minimal_run(net, warm, draw_dtype)  # compile (or load the cache)
+    else:
+        noise.simulate_with_streamed_noise(net, SCALE_MEAN_NA, warm, SCALE_TAU_MS,
+                                           SCALE_SIGMA_NA, [1], draw_dtype=draw_dtype)
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
+    start = time.perf_counter()
+    if minimal:
+        n_spikes, events = minimal_run(net, protocol, draw_dtype), np.nan
+    else:
+        run = noise.simulate_with_streamed_noise(
+            net, SCALE_MEAN_NA, protocol, SCALE_TAU_MS, SCALE_SIGMA_NA, [1],
+            draw_dtype=draw_dtype, chunk_steps=SCALE_CHUNK_STEPS)
+        n_spikes = int(run.spike_steps.size)
+        events = float(np.diff(run.offsets) @ np.diff(net.target_indptr))
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "build_s": build, "spikes": n_spikes, "events": events,
+            "connections": net.n_connections, "baseline_bytes": baseline,
+            "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0}
+
+
+def scale_figures() -> list[tuple[str, str]]:
+    """Rows of section 7, each run in a subprocess (``--scale-worker``)."""
+    rows, met = [], True
+
+    def worker(*arguments):
+        out = subprocess.run([sys.executable, __file__, "--scale-worker", *map(str, arguments)],
+                             check=True, capture_output=True, text=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    for n_neurons, p_connect, duration_ms, dtype in SCALE_WORKLOADS:
+        lib = worker(n_neurons, p_connect, duration_ms, dtype, 0)
+        low = worker(n_neurons, p_connect, duration_ms, dtype, 1)
+        steps = n_neurons * round(duration_ms / SCALE_DT_MS)
+        ratio = lib["seconds"] / low["seconds"]
+        if n_neurons == 10000:
+            met &= ratio <= SCALE_TARGET_RATIO and lib["peak_bytes"] < SCALE_TARGET_BYTES
+        if not rows:
+            rows.append(("network at scale: process baseline",
+                         f"{lib['baseline_bytes'] / 2**20:.0f} MB resident after import and "
+                         "compilation (included in the peaks below)"))
+        rows.append((
+            f"network {n_neurons} neurons, p = {p_connect}, {duration_ms / 1000:g} s ({dtype})",
+            f"{lib['seconds']:.2f} s (build {lib['build_s']:.2f} s), "
+            f"{steps / lib['seconds']:.3g} neuron-steps/s, "
+            f"{lib['events'] / lib['seconds']:.3g} synaptic events/s, {lib['spikes']} spikes, "
+            f"peak {lib['peak_bytes'] / 2**20:.0f} MB; minimal loop {low['seconds']:.2f} s "
+            f"({low['spikes']} spikes), ratio {ratio:.2f}"
+            + (f"   (target <= {SCALE_TARGET_RATIO}, < 1 GB)" if n_neurons == 10000 else "")))
+    rows.append(("network at scale targets", "met" if met else "MISSED"))
+    return rows
+
+
+def print_rows(rows) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmarks of the book's kernels and chapters.")
     parser.add_argument("--quick", action="store_true", help="estimate the reference from 1/10")
+    parser.add_argument("--only", choices=["network"],
+                        help="run one section alone: 'network' is the network kernel at scale")
+    parser.add_argument("--scale-worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scale_worker:
+        n, p, duration, dtype, minimal = args.scale_worker
+        print(json.dumps(scale_worker(int(n), float(p), float(duration), dtype,
+                                      bool(int(minimal)))))
+        return 0
+    if args.only == "network":
+        print_rows(scale_figures())
+        return 0
 
     currents = sweeps.current_grid_na(0.0, 10.5, FINE_STEP_NA)
     neuron_steps = len(NEURONS) * currents.size * PROTOCOL.n_steps
@@ -182,10 +367,9 @@ def main() -> int:
            f"{seconds:.1f} s" + (f"   (target < {CHAPTER_TARGETS_S[name]:.0f} s)"
                                  if name in CHAPTER_TARGETS_S else ""))
           for name, seconds in chapters.items()],
+        *scale_figures(),
     ]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
+    print_rows(rows)
     met = (plain / compiled >= 100 and default < 10 and extra < plain / 20
            and net_plain / net_compiled >= 100
            and all(chapters.get(name, 0) < target for name, target in CHAPTER_TARGETS_S.items())

@@ -254,3 +254,62 @@ def test_a_peak_on_the_alpha_cycle_is_not_a_harmonic_of_the_spike_like_cycle():
     assert cycles.peak_source(peak_hz, [spike], bin_hz) == (spike, 3)
     assert cycles.peak_source(2 * spike.frequency_hz, regime.cycles, bin_hz) == (spike, 2)
     assert cycles.peak_source(7.3, regime.cycles, bin_hz) == (None, 0)
+
+
+# --- fit_period_divergence: T = a / sqrt(p - p0) + b ------------------------------------------
+
+DISTANCES = np.array([0.4, 0.2, 0.1, 0.05, 0.025])
+
+
+def test_the_period_fit_recovers_an_exact_square_root_law():
+    periods = 0.58 / np.sqrt(DISTANCES - 0.003) + 0.16
+    fit = cycles.fit_period_divergence(DISTANCES, periods)
+    assert fit.end == pytest.approx(0.003, abs=1e-9)
+    assert fit.scale == pytest.approx(0.58, rel=1e-7)
+    assert fit.offset_s == pytest.approx(0.16, rel=1e-6)
+    assert fit.end_se < 1e-8  # no residual, no uncertainty
+    # the order of the points does not matter
+    shuffled = cycles.fit_period_divergence(DISTANCES[::-1], periods[::-1])
+    assert shuffled.end == pytest.approx(fit.end, abs=1e-12)
+
+
+def test_the_period_fit_gives_a_standard_error_that_covers_the_truth():
+    rng = np.random.default_rng(3)
+    periods = 0.58 / np.sqrt(DISTANCES + 0.002) + 0.16
+    noisy = periods * (1 + 1e-3 * rng.standard_normal(DISTANCES.size))
+    fit = cycles.fit_period_divergence(DISTANCES, noisy)
+    assert 0 < fit.end_se < 0.01
+    assert abs(fit.end + 0.002) < 4 * fit.end_se
+    # three points determine the fit exactly: no standard error
+    assert np.isnan(cycles.fit_period_divergence(DISTANCES[:3], periods[:3]).end_se)
+
+
+def test_the_period_fit_does_not_pin_a_logarithmic_growth_to_the_fold():
+    """A homoclinic orbit's T = -c ln(d) + b, fitted with the square-root law, does not put the
+    divergence within a tenth of the smallest distance of d = 0, even allowing two errors."""
+    fit = cycles.fit_period_divergence(DISTANCES, -0.5 * np.log(DISTANCES) + 1.0)
+    assert abs(fit.end) + 2 * fit.end_se > 0.1 * DISTANCES.min()
+
+
+def test_the_period_fit_refuses_bad_input():
+    with pytest.raises(ValueError, match="3 distinct"):
+        cycles.fit_period_divergence([0.1, 0.1, 0.2], [1.0, 1.0, 0.8])
+    with pytest.raises(ValueError, match="must match"):
+        cycles.fit_period_divergence([0.1, 0.2, 0.3], [1.0, 0.8])
+    with pytest.raises(ValueError, match="periods_s"):
+        cycles.fit_period_divergence([0.1, 0.2, 0.3], [1.0, -0.8, 0.7])
+
+
+def test_the_corrected_period_fit_removes_the_bias_of_the_next_term():
+    """With a c sqrt(d) term in the data, the plain law misplaces p0; the corrected fit does not,
+    and it still refuses to pin a homoclinic orbit's logarithmic growth to the fold."""
+    periods = 0.58 / np.sqrt(DISTANCES) + 0.1 + 0.9 * np.sqrt(DISTANCES)
+    plain = cycles.fit_period_divergence(DISTANCES, periods)
+    corrected = cycles.fit_period_divergence(DISTANCES, periods, correction=True)
+    assert abs(plain.end) > 1e-3
+    assert abs(corrected.end) < 1e-9 and corrected.scale == pytest.approx(0.58, rel=1e-6)
+    homoclinic = cycles.fit_period_divergence(DISTANCES, -0.5 * np.log(DISTANCES - 0.01) + 1,
+                                              correction=True)
+    assert abs(homoclinic.end) + 2 * homoclinic.end_se > 0.1 * DISTANCES.min()
+    with pytest.raises(ValueError, match="4 distinct"):
+        cycles.fit_period_divergence(DISTANCES[:3], periods[:3], correction=True)

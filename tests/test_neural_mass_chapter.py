@@ -168,18 +168,37 @@ def test_another_coupling_resolves_every_glue_and_says_the_comparison_does_not_a
 
 
 def test_the_committed_chapter_tests_how_the_spike_like_cycle_ends(root):
-    """The saddle-node on the invariant circle is concluded from the extrapolated end of 1/T^2
-    and from runs below the fold, not from the growth of the period alone; the alpha-cycle
-    rows are described as the ends of the branch found by continuation."""
+    """The saddle-node on the invariant circle is concluded from a fit T = a/sqrt(p - p0) + b
+    whose p0 lies at the fold within its error, from factors rising towards sqrt 2 and from runs
+    below the fold started from two states, not from the growth of the period alone; the
+    alpha-cycle rows are described as the ends of the branch found by continuation."""
     values = glued(read("neural_mass"))
     text = values["cycles_text"]
-    assert "1/T² extrapolates to zero at p − p_fold" in text
-    assert "within 0.005 pulses/s of the fold" in text
-    assert "Both come to rest on the lower equilibrium" in text
-    assert "saddle-node on the invariant circle, not a homoclinic orbit" in text
+    assert "the factors rise towards √2" in text
+    assert "the periods diverge at p₀ − p_fold = " in text
+    assert "even with two standard errors added" in text
+    assert "from the peak" in text and "from the trough" in text
+    assert "Every run comes to rest on the lower equilibrium" in text
+    assert "Together these say the cycle ends in a saddle-node on the invariant circle" in text
+    assert "homoclinic orbit to the saddle is excluded" in text
     assert "–4.66 Hz" in text  # the spike-like branch's top end, just below its fold of cycles
     table = pd.read_csv(root / "data" / "results" / "neural_mass.csv")
     described = dict(zip(table.metric, table.description, strict=True))
     for metric in ("alpha_cycle_min_p", "alpha_cycle_max_p"):
         assert "found by continuation" in described[metric]
         assert "Hopf point" in described[metric]
+
+
+def test_the_committed_chapter_measures_the_peak_over_several_seeds(root):
+    """The dominant peak's dependence on the noise is computed (several seeds), the power
+    weighting of the spike-like cycle is explained, and no claim that the peak follows the time
+    spent on a cycle is made."""
+    values = glued(read("neural_mass"))
+    text = values["attractor_time_text"]
+    assert "with seeds 42, 43, 44, 45 and 46" in text
+    assert "grows with the square of the swing" in text
+    assert "thus the run spending most of its time" not in text
+    assert "the 7 mV threshold" in values["spike_gap_text"]
+    table = pd.read_csv(root / "data" / "results" / "neural_mass.csv")
+    values_csv = dict(zip(table.metric, table.value, strict=True))
+    assert values_csv["lower_hopf_supercritical"] == 1.0

@@ -475,6 +475,111 @@ def vanishing_input(inputs, periods_s) -> float:
     return float(x.mean() - y.mean() / slope)
 
 
+class PeriodFit(NamedTuple):
+    """T = a / sqrt(p - p0) + b fitted to periods (see :func:`fit_period_divergence`)."""
+
+    end: float  # p0, where the fitted period diverges (unit of the inputs)
+    end_se: float  # its standard error (nan with fewer than four points)
+    scale: float  # a, s * unit^(1/2)
+    offset_s: float  # b, s: the finite passage time away from the bottleneck
+
+
+def _linear_ab(x, period, end):
+    """a, b of the least-squares line T = a u + b in u = 1 / sqrt(x - end), written out."""
+    u = 1.0 / np.sqrt(x - end)
+    du = u - u.mean()
+    a = float(np.sum(du * (period - period.mean())) / np.sum(du * du))
+    return a, float(period.mean() - a * u.mean())
+
+
+def fit_period_divergence(inputs, periods_s, correction: bool = False) -> PeriodFit:
+    """Fit T = a / sqrt(p - p0) + b to periods measured at inputs p above p0.
+
+    Near a saddle-node on the invariant circle at p_sn, the time spent in the bottleneck of the
+    ghost of the saddle-node grows like pi / sqrt(k (p - p_sn)) and the rest of the orbit takes
+    a finite time b (Strogatz 2015, sec. 4.3; Izhikevich 2007, sec. 6.1.2), so a cycle ending
+    there has p0 = p_sn, and the ratio of the periods at distances d and d/2 rises towards
+    sqrt 2 as d shrinks. A homoclinic orbit's period grows only like -ln(p - p_h); fitted with
+    this law it puts p0 wherever the data's curvature lands it.
+
+    The fit is nonlinear least squares in (a, b, p0) (``scipy.optimize.least_squares``, with
+    p0 = min(p) - exp(s) so that every p - p0 stays positive), started from the end of the
+    straight line through 1 / T^2 of the two nearest inputs. The standard error of p0 comes
+    from the usual covariance s^2 (J^T J)^-1 with s^2 the residual sum of squares over n - k
+    (k = 3 parameters, or 4 with ``correction``). Pass the inputs as distances from a
+    reference point (e.g. the fold) for full precision.
+
+    The law is the leading term of an expansion in powers of sqrt(p - p0) (the passage through
+    the bottleneck, e.g. Strogatz 2015, sec. 4.3); with ``correction`` the next term,
+    c sqrt(p - p0), is fitted too, which removes most of the bias that the neglected term puts
+    into p0 when the inputs are not all close to it.
+
+    Parameters
+    ----------
+    inputs : array_like
+        At least three distinct inputs (any unit).
+    periods_s : array_like
+        The periods there, s (> 0, finite), the same count.
+    correction : bool
+        Fit T = a / sqrt(p - p0) + b + c sqrt(p - p0) (at least four distinct inputs).
+
+    Returns
+    -------
+    PeriodFit
+        (c, if fitted, is not returned.)
+    """
+    from scipy import optimize  # noqa: PLC0415 (only this fit needs it)
+
+    x = checks.finite_array("inputs", inputs).astype(float).ravel()
+    period = checks.finite_array("periods_s", periods_s).astype(float).ravel()
+    if x.size != period.size:
+        raise ValueError(f"inputs has {x.size} values and periods_s {period.size}: must match")
+    k = 4 if correction else 3
+    if np.unique(x).size < k:
+        raise ValueError(f"inputs = {x.tolist()!r}: needs at least {k} distinct values"
+                         + (" with correction" if correction else ""))
+    if np.any(period <= 0):
+        raise ValueError(f"periods_s = {period.tolist()!r}: every period must be > 0")
+    order = np.argsort(x)
+    x, period = x[order], period[order]
+    lowest, spread = float(x[0]), float(x[-1] - x[0])
+    try:
+        guess = vanishing_input(x[:2], period[:2])
+    except ValueError:
+        guess = lowest - spread
+    if not guess < lowest:
+        guess = lowest - 1e-3 * spread
+    start = math.log(lowest - guess)
+
+    def residual(par):
+        dist = x - (lowest - math.exp(par[2]))
+        extra = par[3] * np.sqrt(dist) if correction else 0.0
+        return par[0] / np.sqrt(dist) + par[1] + extra - period
+
+    a0, b0 = _linear_ab(x, period, guess)
+    solution = optimize.least_squares(residual, [a0, b0, start] + ([0.0] if correction else []),
+                                      method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14,
+                                      max_nfev=4000)
+    a, b = float(solution.x[0]), float(solution.x[1])
+    end = lowest - math.exp(float(solution.x[2]))
+    se = math.nan
+    if x.size > k:
+        dist = x - end
+        columns = [1.0 / np.sqrt(dist), np.ones_like(x), 0.5 * a * dist ** -1.5]
+        if correction:
+            c = float(solution.x[3])
+            columns[2] = columns[2] - 0.5 * c / np.sqrt(dist)  # d/dp0 of c sqrt(p - p0)
+            columns.append(np.sqrt(dist))
+        jac = np.column_stack(columns)
+        sigma2 = float(np.sum(residual(solution.x) ** 2)) / (x.size - k)
+        try:
+            cov = np.linalg.inv(jac.T @ jac) * sigma2
+            se = float(math.sqrt(max(cov[2, 2], 0.0)))
+        except np.linalg.LinAlgError:
+            se = math.nan
+    return PeriodFit(end, se, a, b)
+
+
 class Relaxed(NamedTuple):
     """Where a run at a constant input ends: its final state and its last window."""
 

@@ -99,3 +99,24 @@ def test_papermill_other_synapses_and_noise(tmp_path):
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
         execute("cross_scale", tmp_path, **{**FAST, name: value})
+
+
+def test_committed_open_loop_control(root):
+    """Section 4: the open-loop control's rows, and at zero coupling the open loop (independent
+    Poisson input, none of it connected) fires at the uncoupled network's committed rate."""
+    import numpy as np
+
+    from neural_dynamics import meanfield
+    from neural_dynamics.params import Neuron, SynapseType
+
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    # the transfer function fails no later than the self-consistent rate (the loop shrinks it)
+    assert values["meanfield_transfer_breakdown_coupling"] <= values["meanfield_breakdown_coupling"]
+    assert math.isfinite(values["meanfield_gain_below_minus_one_coupling"])
+    net = meanfield.from_ei_network(Neuron(-65.0, 10.0, 30.0, -55.0, -55.0, 5.0), 320, 80, 0.2,
+                                    SynapseType(0.0, 2.0, 0.2), SynapseType(-70.0, 8.0, 0.2),
+                                    0.01, 0.1, 2.5, 0.8, 5.0).scaled(0.0)
+    got = meanfield.open_loop_rate_hz(net, 50.0, 200, 0.1, 1000.0, 200.0,
+                                      np.random.default_rng(0))
+    assert abs(got.rate_hz - values["network_rate_uncoupled_hz"]) < 4 * got.se_hz + 0.5

@@ -176,3 +176,86 @@ def test_ping_period_against_an_ode_solve():
     assert mf.ping_period_ms(NEURON, 0.5, 0.0, INH, delay) == np.inf
     with pytest.raises(ValueError, match="g_inh_us"):
         mf.ping_period_ms(NEURON, 2.5, -0.1, INH, delay)
+
+
+# --- the open-loop control and the loop gain ---------------------------------------------------
+
+def open_loop(net, rate_hz, seed=3, n=200, duration_ms=1500.0):
+    return mf.open_loop_rate_hz(net, rate_hz, n, 0.1, duration_ms, 100.0,
+                                np.random.default_rng(seed))
+
+
+def uncoupled_rate_hz(n, dt_ms, duration_ms, transient_ms, rng):
+    """Independent reference: chapter 1's fixed-threshold neuron with the OU current (exact
+    OU and membrane updates, vectorised over neurons), mean rate and its standard error."""
+    a_ou = np.exp(-dt_ms / 5.0)
+    eta = 0.8 * rng.standard_normal(n)
+    v = rng.uniform(-65.0, -55.0, n)
+    counts = np.zeros(n)
+    for k in range(int(round(duration_ms / dt_ms))):
+        target = -65.0 + 10.0 * (2.5 + eta)
+        v = target + (v - target) * np.exp(-dt_ms / 30.0)
+        eta = a_ou * eta + 0.8 * np.sqrt(1 - a_ou ** 2) * rng.standard_normal(n)
+        fired = v >= -55.0
+        v[fired] = -65.0
+        if (k + 1) * dt_ms >= transient_ms:
+            counts += fired
+    rates = counts / ((duration_ms - transient_ms) / 1000.0)
+    return rates.mean(), rates.std(ddof=1) / np.sqrt(n)
+
+
+def test_open_loop_without_coupling_is_the_uncoupled_neuron():
+    """Weights 0: chapter 1's noisy neuron, against an independent simulation."""
+    mean, se = uncoupled_rate_hz(200, 0.1, 1500.0, 100.0, np.random.default_rng(5))
+    got = open_loop(network().scaled(0.0), 40.0)
+    assert abs(got.rate_hz - mean) < 4 * np.hypot(got.se_hz, se)
+
+
+def test_open_loop_input_rate_zero_equals_no_weights():
+    a, b = open_loop(network(), 0.0, seed=8), open_loop(network().scaled(0.0), 30.0, seed=9)
+    assert abs(a.rate_hz - b.rate_hz) < 4 * np.hypot(a.se_hz, b.se_hz)
+
+
+def test_open_loop_follows_the_input_rate_and_its_sign():
+    """Excitation alone speeds the neurons up, more with a faster input; inhibition slows them."""
+    excitatory_only = network(w_inh_us=0.0, w_exc_us=0.05)
+    inhibitory_only = network(w_exc_us=0.0)
+    base = open_loop(network().scaled(0.0), 0.0).rate_hz
+    slow, fast = open_loop(excitatory_only, 10.0), open_loop(excitatory_only, 40.0)
+    assert base + 4 * slow.se_hz < slow.rate_hz < fast.rate_hz - 4 * fast.se_hz
+    assert open_loop(inhibitory_only, 40.0).rate_hz < base - 10.0
+
+
+def test_open_loop_agrees_with_the_mean_field_for_many_weak_inputs():
+    """Diffusion limit: 400 weak excitatory inputs (one spike: 0.5 % of g_L); the simulated
+    transfer's change with the input rate matches the mean field's within 15 %."""
+    weak = mf.MeanFieldNetwork(-65.0, 10.0, 30.0, -55.0, 400.0, 0.0, 0.0025, 0.0, EXC, INH,
+                               2.0, 0.8, 5.0)
+    sim = (open_loop(weak, 50.0, duration_ms=1000.0).rate_hz
+           - open_loop(weak, 0.0, duration_ms=1000.0).rate_hz)
+    theory = mf.transfer_hz(weak, 50.0) - mf.transfer_hz(weak, 0.0)
+    assert theory > 20.0
+    assert abs(sim - theory) < 0.15 * theory
+
+
+def test_open_loop_is_seeded_and_checks_its_input():
+    assert open_loop(network(), 20.0, seed=4) == open_loop(network(), 20.0, seed=4)
+    with pytest.raises(ValueError, match="input_rate_hz"):
+        open_loop(network(), -1.0)
+    with pytest.raises(ValueError, match="duration_ms"):
+        mf.open_loop_rate_hz(network(), 1.0, 10, 0.1, 50.0, 100.0, np.random.default_rng(0))
+    with pytest.raises(TypeError, match="rng"):
+        mf.open_loop_rate_hz(network(), 1.0, 10, 0.1, 500.0, 100.0, 0)
+
+
+def test_transfer_slope():
+    net = network().scaled(2.0)
+    nu = 30.0
+    expected = (mf.transfer_hz(net, nu + 0.5) - mf.transfer_hz(net, nu - 0.5)) / 1.0
+    assert mf.transfer_slope(net, nu) == pytest.approx(expected, rel=1e-3)
+    assert mf.transfer_slope(net, nu) < 0  # inhibition-dominated: faster input, slower output
+    assert mf.transfer_slope(network().scaled(0.0), nu) == 0.0
+    assert mf.transfer_slope(net, 0.0) == pytest.approx(
+        (mf.transfer_hz(net, 1e-3) - mf.transfer_hz(net, 0.0)) / 1e-3)
+    with pytest.raises(ValueError, match="step_hz"):
+        mf.transfer_slope(net, nu, step_hz=0.0)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from scipy import optimize
 
@@ -345,3 +346,163 @@ def ping_period_ms(neuron, current_na: float, g_inh_us: float, inhibitory, delay
         -t / neuron.tau_theta_ms)
     crossed = np.flatnonzero(v >= theta)
     return float(t[crossed[0]]) if crossed.size else np.inf
+
+
+def transfer_slope(network: MeanFieldNetwork, rate_hz: float, step_hz: float = 1e-3,
+                   recurrent_noise: bool = True, coloured: bool = True) -> float:
+    """phi'(nu): slope of the transfer function with respect to the presynaptic rate (1).
+
+    Central difference (phi(nu + h) - phi(nu - h)) / 2h of :func:`transfer_hz` (one-sided at
+    nu < h). At a fixed point nu* = phi(nu*) this is the open-loop gain of the rate loop: a
+    small rate perturbation comes back multiplied by phi'(nu*). For rate dynamics
+    tau dnu/dt = -nu + phi(nu) the fixed point is stable for phi' < 1; with inhibition arriving
+    after a delay (and through synaptic filters) the loop can instead oscillate once the
+    negative gain is strong enough, |phi'| of order 1 for a long delay (Brunel & Hakim 1999,
+    section on the delayed inhibitory loop; Brunel 2000).
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork
+    rate_hz : float
+        Presynaptic rate nu, Hz (>= 0).
+    step_hz : float
+        Difference step h, Hz (> 0).
+    recurrent_noise, coloured : bool
+        As for :func:`transfer_hz`.
+    """
+    nu = checks.non_negative("rate_hz", rate_hz)
+    h = checks.positive("step_hz", step_hz)
+    low = max(nu - h, 0.0)
+    return float((transfer_hz(network, nu + h, recurrent_noise, coloured)
+                  - transfer_hz(network, low, recurrent_noise, coloured)) / (nu + h - low))
+
+
+class OpenLoopRate(NamedTuple):
+    """Output of :func:`open_loop_rate_hz`."""
+
+    rate_hz: float  # mean output rate across neurons after the transient
+    se_hz: float  # its standard error across neurons
+    input_rate_hz: float  # rate of every independent Poisson input train
+
+
+def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons: int,
+                      dt_ms: float, duration_ms: float, transient_ms: float,
+                      rng: np.random.Generator) -> OpenLoopRate:
+    """Simulated transfer function: neurons driven by independent Poisson trains, no network.
+
+    Each of ``n_neurons`` fixed-threshold neurons of ``network`` (the neuron, weights, synapse
+    types, mean current and OU noise of :class:`MeanFieldNetwork`) receives round(k_exc)
+    excitatory and round(k_inh) inhibitory inputs; each input is an independent Poisson train
+    at ``input_rate_hz`` driving its own gate with the book's rule (decay with the synapse's
+    tau, s <- s + delta (1 - s) at each spike). Nothing is recurrent and no two inputs are
+    correlated, so the output rate is phi_sim(nu), the transfer function that the mean field's
+    :func:`transfer_hz` approximates (diffusion, effective time constant, coloured-noise
+    shift) - the open-loop control that separates the transfer function's error from the
+    network's (closed-loop) error.
+
+    The scheme is the network kernel's (spec, exact exponential update): over step k -> k+1
+    the membrane relaxes with the step-k conductances, V <- V_inf + (V - V_inf) exp(-dt g/C),
+    the gates decay, then the input spikes that fall in the step open their gates; V >= theta
+    is a spike at t_{k+1}, reset to E_L. The OU current is :func:`noise.ou_current_na`. Input
+    spikes: for each neuron and type a Poisson number (mean k nu T) of independent uniform
+    times in [0, T), each assigned to a uniformly drawn input (together: k independent Poisson
+    trains at nu); a spike in (t_k, t_{k+1}] opens its gate at t_{k+1}; gates are updated
+    lazily (exact decay since their last spike), and
+    their sum decays with the synapse's tau, so the cost grows with the number of input
+    spikes, not of gates.
+
+    Parameters
+    ----------
+    network : MeanFieldNetwork
+    input_rate_hz : float
+        Rate of every input train, Hz (>= 0).
+    n_neurons : int
+        Independent neurons (>= 2).
+    dt_ms, duration_ms, transient_ms : float
+        Step (> 0), simulated time (> transient) and start excluded from the rate (>= 0), ms.
+    rng : numpy.random.Generator
+        Source of the input spikes, the OU noise and the initial potentials (uniform between
+        E_L and theta).
+    """
+    from . import noise  # the OU current of the network chapters
+
+    nu = checks.non_negative("input_rate_hz", input_rate_hz)
+    n = checks.integer("n_neurons", n_neurons, 2)
+    dt = checks.positive("dt_ms", dt_ms)
+    transient = checks.non_negative("transient_ms", transient_ms)
+    duration = checks.greater_than("duration_ms", duration_ms, "transient_ms", transient)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    net = network
+    n_steps = int(round(duration / dt))
+    k_in = (int(round(net.k_exc)), int(round(net.k_inh)))
+    synapses = (net.excitatory, net.inhibitory)
+    events = [_poisson_events(rng, n, k, nu, n_steps, dt) for k in k_in]
+    ou = noise.ou_current_na(rng, (n,), n_steps, dt, net.noise_tau_ms, net.noise_sigma_na)
+    v0 = rng.uniform(net.e_leak_mv, net.theta_mv, n)
+    spikes = _open_loop_numba(
+        *events[0], *events[1], np.ascontiguousarray(ou), v0, max(k_in[0], 1), max(k_in[1], 1),
+        net.w_exc_us, net.w_inh_us, np.array([s.tau_ms for s in synapses]),
+        np.array([s.delta for s in synapses]), np.array([s.e_rev_mv for s in synapses]),
+        net.e_leak_mv, 1.0 / net.r_mohm, net.tau_m_ms / net.r_mohm, net.theta_mv,
+        net.current_na, dt, n_steps, int(np.ceil(transient / dt - 1e-9)))
+    rates = spikes / ((duration - transient) / 1000.0)
+    if not np.all(np.isfinite(rates)):
+        raise FloatingPointError("open-loop simulation produced a non-finite rate")
+    return OpenLoopRate(float(rates.mean()), float(rates.std(ddof=1) / np.sqrt(n)), nu)
+
+
+def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
+    """(offsets, steps, inputs): neuron i's input spikes are entries offsets[i]:offsets[i+1],
+    sorted by step; steps[m] is the step k whose interval (t_k, t_{k+1}] holds spike m."""
+    span_ms = n_steps * dt_ms
+    counts = (rng.poisson(k_inputs * rate_hz * span_ms / 1000.0, n_neurons) if k_inputs
+              else np.zeros(n_neurons, dtype=np.int64))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    times = rng.uniform(0.0, span_ms, int(offsets[-1]))
+    owner = np.repeat(np.arange(n_neurons), counts)
+    order = np.lexsort((times, owner))
+    steps = np.minimum((times[order] / dt_ms).astype(np.int64), n_steps - 1)
+    inputs = rng.integers(0, max(k_inputs, 1), int(offsets[-1])).astype(np.int64)
+    return offsets, steps, inputs
+
+
+@numba.njit(cache=True)
+def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e, k_i, w_e,
+                     w_i, tau, delta, e_rev, e_leak, g_leak, cap, theta, current, dt, n_steps,
+                     first_counted):
+    n = v0.size
+    spikes = np.zeros(n)
+    a_e, a_i = np.exp(-dt / tau[0]), np.exp(-dt / tau[1])
+    for i in range(n):
+        s_e, last_e = np.zeros(k_e), np.zeros(k_e, dtype=np.int64)
+        s_i, last_i = np.zeros(k_i), np.zeros(k_i, dtype=np.int64)
+        sum_e = sum_i = 0.0
+        v = v0[i]
+        pe, pi = off_e[i], off_i[i]
+        for k in range(n_steps):
+            g_e, g_i = w_e * sum_e, w_i * sum_i
+            g = g_leak + g_e + g_i
+            v_inf = (g_leak * e_leak + g_e * e_rev[0] + g_i * e_rev[1] + current + ou[i, k]) / g
+            v = v_inf + (v - v_inf) * np.exp(-dt * g / cap)
+            sum_e *= a_e
+            sum_i *= a_i
+            while pe < off_e[i + 1] and step_e[pe] == k:
+                j = input_e[pe]
+                s = s_e[j] * a_e ** (k + 1 - last_e[j])
+                s_e[j] = s + delta[0] * (1.0 - s)
+                last_e[j] = k + 1
+                sum_e += delta[0] * (1.0 - s)
+                pe += 1
+            while pi < off_i[i + 1] and step_i[pi] == k:
+                j = input_i[pi]
+                s = s_i[j] * a_i ** (k + 1 - last_i[j])
+                s_i[j] = s + delta[1] * (1.0 - s)
+                last_i[j] = k + 1
+                sum_i += delta[1] * (1.0 - s)
+                pi += 1
+            if v >= theta:
+                v = e_leak
+                if k + 1 >= first_counted:  # spike time t_{k+1} >= transient
+                    spikes[i] += 1.0
+    return spikes

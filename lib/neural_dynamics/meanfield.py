@@ -468,6 +468,24 @@ def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
 
 
 @numba.njit(cache=True)
+def _deliver(p, end, steps, inputs, s_in, last, decay, delta, k, total):
+    """Open the gates of the input spikes that arrive at step ``k`` (one pathway).
+
+    Each input's gate decays lazily since its last spike (``decay`` per step), then jumps by
+    ``delta (1 - s)``; ``total`` (the sum of the pathway's gates) grows by the same jumps, in
+    arrival order. Returns the next spike index and the new total.
+    """
+    while p < end and steps[p] == k:
+        j = inputs[p]
+        s = s_in[j] * decay ** (k + 1 - last[j])
+        s_in[j] = s + delta * (1.0 - s)
+        last[j] = k + 1
+        total += delta * (1.0 - s)
+        p += 1
+    return p, total
+
+
+@numba.njit(cache=True)
 def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e, k_i, w_e,
                      w_i, tau, delta, e_rev, e_leak, g_leak, cap, theta, current, dt, n_steps,
                      first_counted):
@@ -487,20 +505,10 @@ def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e
             v = v_inf + (v - v_inf) * np.exp(-dt * g / cap)
             sum_e *= a_e
             sum_i *= a_i
-            while pe < off_e[i + 1] and step_e[pe] == k:
-                j = input_e[pe]
-                s = s_e[j] * a_e ** (k + 1 - last_e[j])
-                s_e[j] = s + delta[0] * (1.0 - s)
-                last_e[j] = k + 1
-                sum_e += delta[0] * (1.0 - s)
-                pe += 1
-            while pi < off_i[i + 1] and step_i[pi] == k:
-                j = input_i[pi]
-                s = s_i[j] * a_i ** (k + 1 - last_i[j])
-                s_i[j] = s + delta[1] * (1.0 - s)
-                last_i[j] = k + 1
-                sum_i += delta[1] * (1.0 - s)
-                pi += 1
+            pe, sum_e = _deliver(pe, off_e[i + 1], step_e, input_e, s_e, last_e, a_e, delta[0],
+                                 k, sum_e)
+            pi, sum_i = _deliver(pi, off_i[i + 1], step_i, input_i, s_i, last_i, a_i, delta[1],
+                                 k, sum_i)
             if v >= theta:
                 v = e_leak
                 if k + 1 >= first_counted:  # spike time t_{k+1} >= transient

@@ -11,7 +11,17 @@ from neural_dynamics import adaptation, metrics, presets
 from neural_dynamics.results import read_results, significant
 
 import reference
+from chapter_kernel import ChapterKernel
 from notebooks import execute, glued, parameters, unresolved_or_not_a_number
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for the input-check tests (papermill would start one per case)."""
+    chapter_kernel = ChapterKernel("adaptation")
+    yield chapter_kernel
+    chapter_kernel.close()
+
 
 REQUIRED = {
     "steady_rate_without_adaptation_hz": 44.44,
@@ -69,9 +79,9 @@ def test_papermill_probe_current_changes_the_adapted_rate_as_the_reference_predi
         ("e_a_mv", 0.0, r"e_a_mv = 0\.0: must be <= e_leak_mv = -65\.0"),
     ],
 )
-def test_papermill_bad_adaptation_parameters_are_named(tmp_path, name, value, message):
+def test_papermill_bad_adaptation_parameters_are_named(kernel, tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        execute("adaptation", tmp_path, **{name: value})
+        kernel.run(results_dir=str(tmp_path / "results"), **{name: value})
 
 
 LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
@@ -95,10 +105,11 @@ LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
          + LIMIT.format(r"2e\+10", "MAX_NEURON_STEPS")),
     ],
 )
-def test_papermill_work_too_large_stops_before_anything_is_simulated(tmp_path, params, message):
+def test_papermill_work_too_large_stops_before_anything_is_simulated(kernel, tmp_path, params,
+                                                                     message):
     """Sizes are checked from the parameters alone: a clear error, no allocation, no table."""
     with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
-        execute("adaptation", tmp_path, **params)
+        kernel.run(results_dir=str(tmp_path / "results"), **params)
     assert error.value.ename == "WorkTooLarge"
     assert not (tmp_path / "results" / "adaptation.csv").exists()
 

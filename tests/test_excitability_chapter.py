@@ -11,7 +11,17 @@ from neural_dynamics.params import Circuit
 from neural_dynamics.results import read_results, significant
 
 import reference
+from chapter_kernel import ChapterKernel
 from notebooks import execute, glued, parameters, read, unresolved_or_not_a_number
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for the input-check tests (papermill would start one per case)."""
+    chapter_kernel = ChapterKernel("excitability")
+    yield chapter_kernel
+    chapter_kernel.close()
+
 
 REQUIRED = {
     "rheobase_grid_fixed_na": 2.0,
@@ -69,15 +79,15 @@ def test_papermill_probe_current_changes_the_rates_as_the_reference_predicts(tmp
     assert got["rheobase_grid_fixed_na"] == 2.0
 
 
-def test_papermill_bad_dt_names_the_parameter(tmp_path):
+def test_papermill_bad_dt_names_the_parameter(kernel, tmp_path):
     with pytest.raises(papermill.PapermillExecutionError, match=r"dt_ms = -0\.05: must be"):
-        execute("excitability", tmp_path, dt_ms=-0.05)
+        kernel.run(results_dir=str(tmp_path / "results"), dt_ms=-0.05)
     assert not (tmp_path / "results" / "excitability.csv").exists()
 
 
-def test_papermill_bad_grid_names_the_parameter(tmp_path):
+def test_papermill_bad_grid_names_the_parameter(kernel, tmp_path):
     with pytest.raises(papermill.PapermillExecutionError, match=r"current_step_na = 0\.0"):
-        execute("excitability", tmp_path, current_step_na=0.0)
+        kernel.run(results_dir=str(tmp_path / "results"), current_step_na=0.0)
 
 
 def test_fine_grid_parameter_set_brings_grid_rheobase_within_a_step(root, tmp_path):
@@ -108,10 +118,10 @@ def test_fine_grid_parameter_set_brings_grid_rheobase_within_a_step(root, tmp_pa
      r"neuron updates \(members x neurons x time steps\); the limit is 2e\+10 "
      r"\(neural_dynamics\.limits\.MAX_NEURON_STEPS\)"),
 ], ids=["grid", "duration", "time step", "neuron updates"])
-def test_work_too_large_stops_in_the_validation_cell(tmp_path, overrides, message):
+def test_work_too_large_stops_in_the_validation_cell(kernel, tmp_path, overrides, message):
     """In the validation cell, before anything is simulated or written."""
     with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
-        execute("excitability", tmp_path, **overrides)
+        kernel.run(results_dir=str(tmp_path / "results"), **overrides)
     assert error.value.ename == "WorkTooLarge"
     assert "currents_na = sweeps.current_grid_na" in error.value.source  # the validation cell
     assert not (tmp_path / "results" / "excitability.csv").exists()

@@ -11,7 +11,17 @@ from neural_dynamics import neural_mass as nm
 from neural_dynamics import spectra
 from neural_dynamics.results import read_results, significant
 
+from chapter_kernel import ChapterKernel
 from notebooks import BOOK, execute, glued, parameters, read, unresolved_or_not_a_number
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for the input-check tests (papermill would start one per case)."""
+    chapter_kernel = ChapterKernel("neural_mass")
+    yield chapter_kernel
+    chapter_kernel.close()
+
 
 REQUIRED = {
     "dominant_frequency_hz": (3.0, 1e-9),
@@ -87,15 +97,16 @@ def test_papermill_other_coupling_sweep(tmp_path):
         ("bifurcation_p_count", 1, r"bifurcation_p_count = 1: must be an int >= 2"),
     ],
 )
-def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
+def test_papermill_bad_parameters_are_named(kernel, tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        execute("neural_mass", tmp_path, **{**FAST, name: value})
+        kernel.run(results_dir=str(tmp_path / "results"), **{**FAST, name: value})
 
 
-def test_papermill_cycle_runs_shorter_than_a_time_step_are_named(tmp_path):
+def test_papermill_cycle_runs_shorter_than_a_time_step_are_named(kernel, tmp_path):
     with pytest.raises(papermill.PapermillExecutionError,
                        match=r"cycle_duration_s = 5e-05: must be >= dt_s = 0\.0001"):
-        execute("neural_mass", tmp_path, cycle_duration_s=5e-5, cycle_transient_s=0.0)
+        kernel.run(results_dir=str(tmp_path / "results"), cycle_duration_s=5e-5,
+                   cycle_transient_s=0.0)
 
 
 VALIDATION_CELL = "# 1. Each value on its own"
@@ -131,10 +142,10 @@ GIB = r"[\d.,]+ GiB"
          rf"for {GIB} of outputs and work arrays of the kinetics map"),
     ],
 )
-def test_work_too_large_stops_in_the_validation_cell_and_writes_nothing(tmp_path, overrides,
+def test_work_too_large_stops_in_the_validation_cell_and_writes_nothing(kernel, tmp_path, overrides,
                                                                         message):
     with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
-        execute("neural_mass", tmp_path, **overrides)
+        kernel.run(results_dir=str(tmp_path / "results"), **overrides)
     assert error.value.ename == "WorkTooLarge"
     assert VALIDATION_CELL in error.value.source  # before anything was simulated
     assert not (tmp_path / "results" / "neural_mass.csv").exists()

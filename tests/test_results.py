@@ -59,5 +59,16 @@ def test_bad_rows(tmp_path, chapter, rows, message):
         results.write_results(chapter, rows, tmp_path)
 
 
-def test_default_results_dir_is_the_repository_data_results(root):
+def test_default_results_dir_is_the_repository_data_results(root, monkeypatch):
+    monkeypatch.delenv(results.RESULTS_DIR_VARIABLE, raising=False)
+    assert results.data_dir() == root / "data"
     assert results.default_results_dir() == root / "data" / "results"
+
+
+def test_the_environment_redirects_the_default_results_dir(tmp_path, monkeypatch):
+    """run_chapters stages a run's tables, and the tests keep them out of the repository."""
+    monkeypatch.setenv(results.RESULTS_DIR_VARIABLE, str(tmp_path / "staged"))
+    csv_path = results.write_results("chapter", [("rate_hz", 1.5, "Hz", "a rate")])
+    assert csv_path == tmp_path / "staged" / "chapter.csv"
+    assert (tmp_path / "staged" / "manifest.json").is_file()
+    assert results.data_dir().name == "data"  # literature values are still read from data/

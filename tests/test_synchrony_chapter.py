@@ -10,7 +10,17 @@ from neural_dynamics.networks import coupled_pair
 from neural_dynamics.results import read_results, significant
 
 import reference
+from chapter_kernel import ChapterKernel
 from notebooks import NOT_A_NUMBER, execute, glue_references, glued, parameters
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for the input-check tests (papermill would start one per case)."""
+    chapter_kernel = ChapterKernel("synchrony")
+    yield chapter_kernel
+    chapter_kernel.close()
+
 
 REQUIRED = {
     "mean_rate_neuron1_hz": 50.0,
@@ -92,9 +102,9 @@ def test_papermill_ratio_12_gives_the_reference_values_for_that_circuit(tmp_path
         ("n_rhythm_surrogates", 0, r"n_rhythm_surrogates = 0: must be an int >= 1"),
     ],
 )
-def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
+def test_papermill_bad_parameters_are_named(kernel, tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        execute("synchrony", tmp_path, **{**FAST, name: value})
+        kernel.run(results_dir=str(tmp_path / "results"), **{**FAST, name: value})
 
 
 LIMIT = r"; the limit is {} \(neural_dynamics\.limits\.{}\)"
@@ -127,14 +137,12 @@ NETWORK = "n_exc, n_inh, coupling_sweep, network_dt_ms, network_duration_ms"
          + LIMIT.format("4 GiB", "MAX_BYTES")),
     ],
 )
-def test_papermill_work_too_large_stops_before_anything_runs(tmp_path, params, message):
+def test_papermill_work_too_large_stops_before_anything_runs(kernel, tmp_path, params, message):
     """Too much work is refused by the validation cell, naming the parameters and the limit."""
     with pytest.raises(papermill.PapermillExecutionError, match=message) as error:
-        execute("synchrony", tmp_path, **params)
+        kernel.run(results_dir=str(tmp_path / "results"), **params)
     assert error.value.ename == "WorkTooLarge"
-    failed = [cell for cell in nbformat.read(tmp_path / "synchrony.ipynb", as_version=4).cells
-              if any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
-    assert len(failed) == 1 and "limits.neuron_steps(" in failed[0].source  # validation cell
+    assert "limits.neuron_steps(" in error.value.source  # the validation cell raised
     assert not (tmp_path / "results" / "synchrony.csv").exists()
 
 

@@ -50,16 +50,34 @@ def significant(value, digits: int = SIGNIFICANT_DIGITS):
     return float(f"{number:.{digits}g}")
 
 
-def default_results_dir() -> Path:
-    """The repository's ``data/results/`` when the library runs from a checkout.
+RESULTS_DIR_VARIABLE = "NEURAL_DYNAMICS_RESULTS_DIR"
 
-    Outside a checkout (an installed copy of the library), ``./data/results`` of the working
-    directory.
+
+def data_dir() -> Path:
+    """The repository's ``data/`` when the library runs from a checkout.
+
+    Outside a checkout (an installed copy of the library), ``./data`` of the working directory.
+    It holds the results tables (``results/``) and the digitised literature values
+    (``literature/``).
     """
     root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "data").is_dir():
-        return root / "data" / "results"
-    return Path.cwd() / "data" / "results"
+        return root / "data"
+    return Path.cwd() / "data"
+
+
+def default_results_dir() -> Path:
+    """Where a chapter run with ``results_dir = None`` writes its table.
+
+    The folder named by the environment variable ``NEURAL_DYNAMICS_RESULTS_DIR`` when it is set
+    (``tools/run_chapters.py`` points it at its staging area, so that the repository's tables
+    change only when every chapter of a run succeeded; the tests point it at a temporary
+    folder), otherwise ``results/`` of :func:`data_dir`.
+    """
+    override = os.environ.get(RESULTS_DIR_VARIABLE)
+    if override:
+        return Path(override)
+    return data_dir() / "results"
 
 
 def _format_value(name: str, value) -> str:

@@ -164,7 +164,9 @@ def _install(stage: Path, chapters: list[str]) -> None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         for chapter in chapters:
             os.replace(stage / "book" / f"{chapter}.ipynb", BOOK / f"{chapter}.ipynb")
-            os.replace(stage / "results" / f"{chapter}.csv", RESULTS / f"{chapter}.csv")
+            table = stage / "results" / f"{chapter}.csv"
+            if table.is_file():  # a page that only reads results writes no table
+                os.replace(table, RESULTS / f"{chapter}.csv")
         os.replace(stage / "results" / "manifest.json", RESULTS / "manifest.json")
         os.replace(stage / "note.md", NOTE)
     finally:
@@ -191,9 +193,10 @@ def _stage(chapters: list[str], params: str) -> Path:
                 + (f"; parameters set: {parameters}" if parameters else "")
             ) from None
     manifest_path = STAGING / "results" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     for chapter in chapters:
-        manifest[chapter]["parameter_set"] = params or DEFAULTS
+        if chapter in manifest:
+            manifest[chapter]["parameter_set"] = params or DEFAULTS
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     (STAGING / "note.md").write_text(parameter_set_note(manifest))
     return STAGING

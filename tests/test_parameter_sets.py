@@ -9,7 +9,6 @@ chapters and of the landing page resolves, and no glued text reads nan or inf. T
 """
 
 import nbformat
-import pytest
 
 from conftest import ROOT
 from notebooks import build_book, copy_book, run_chapters, unresolved_or_not_a_number
@@ -54,13 +53,34 @@ def test_the_glue_check_finds_missing_and_nan_values(tmp_path):
                         "intro: chapter::rate_hz reads 'nan'"]
 
 
-@pytest.mark.parametrize("name", SETS)
-def test_every_glue_resolves_and_none_reads_nan(name, tmp_path_factory):
-    problems = unresolved_or_not_a_number(executed_book(name, tmp_path_factory) / "book")
-    assert not problems, f"parameter set {name}:\n" + "\n".join(problems)
+def glue_problems(name, tmp_path_factory) -> list[str]:
+    return unresolved_or_not_a_number(executed_book(name, tmp_path_factory) / "book")
 
 
-def test_the_edge_cases_build_into_the_whole_book_without_warnings(tmp_path_factory):
-    html = build_book(executed_book(BUILT_SET, tmp_path_factory))
-    for page in run_chapters.CHAPTERS:
-        assert (html / "book" / f"{page}.html").is_file()
+# One class per set: pytest-xdist (--dist loadscope) hands each class to a worker as a unit,
+# so the sets' executions spread over both workers.
+def test_every_shipped_set_has_its_class_below():
+    assert set(SETS) == {"edge_cases", "shifted_sweeps", "fine_grid"}
+
+
+class TestEdgeCases:
+    def test_every_glue_resolves_and_none_reads_nan(self, tmp_path_factory):
+        problems = glue_problems("edge_cases", tmp_path_factory)
+        assert not problems, "parameter set edge_cases:\n" + "\n".join(problems)
+
+    def test_the_set_builds_into_the_whole_book_without_warnings(self, tmp_path_factory):
+        html = build_book(executed_book(BUILT_SET, tmp_path_factory))
+        for page in run_chapters.CHAPTERS:
+            assert (html / "book" / f"{page}.html").is_file()
+
+
+class TestShiftedSweeps:
+    def test_every_glue_resolves_and_none_reads_nan(self, tmp_path_factory):
+        problems = glue_problems("shifted_sweeps", tmp_path_factory)
+        assert not problems, "parameter set shifted_sweeps:\n" + "\n".join(problems)
+
+
+class TestFineGrid:
+    def test_every_glue_resolves_and_none_reads_nan(self, tmp_path_factory):
+        problems = glue_problems("fine_grid", tmp_path_factory)
+        assert not problems, "parameter set fine_grid:\n" + "\n".join(problems)

@@ -94,6 +94,9 @@ def test_papermill_other_synapses_and_noise(tmp_path):
         ("n_inh", -1, r"n_inh = -1: must be"),
         ("network_theta_spike_mv", -60.0, r"network_theta_spike_mv = -60\.0: must be"),
         ("jr_dt_s", 0.005, r"jr_dt_s = 0\.005: must be < 2 min\(tau_exc_ms, tau_inh_ms\)"),
+        ("n_network_seeds", 1, r"n_network_seeds = 1: must be an int >= 2"),
+        ("n_network_seeds", 21, r"n_network_seeds = 21: must be an integer in \[2, 20\]"),
+        ("n_rhythm_surrogates", 19, r"n_rhythm_surrogates = 19: must be an int >= 99"),
     ],
 )
 def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
@@ -133,3 +136,28 @@ def test_committed_network_kinetics_jansen_rit_is_named_by_its_attractor(root):
     assert values["jr_network_kinetics_ringing_hz"] == pytest.approx(stable[0].ringing_hz, rel=1e-6)
     peak = values["jr_network_kinetics_peak_hz"]
     assert math.isnan(peak) or abs(peak - stable[0].ringing_hz) <= 0.15 * stable[0].ringing_hz
+
+
+def test_committed_breakdown_is_the_seed_interval_leaving_the_band(root):
+    """Section 4: the breakdown is where the seeds' 95 % interval lies wholly outside the
+    tolerance; it comes no earlier than where the interval first reaches beyond the band, and
+    the inhibitory neurons' faster firing is mostly predicted by their in-degrees."""
+    import numpy as np
+
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    tol_pct = 10.0  # meanfield_tolerance at the defaults
+    low, high = (values["meanfield_breakdown_error_ci_low_pct"],
+                 values["meanfield_breakdown_error_ci_high_pct"])
+    assert low <= values["meanfield_breakdown_error_seed_mean_pct"] <= high
+    assert high < -tol_pct or low > tol_pct
+    assert (values["meanfield_interval_leaves_band_coupling"]
+            <= values["meanfield_breakdown_coupling"])
+    # the uncoupled error is the transfer function's own: inside the band, over every seed
+    assert abs(values["meanfield_uncoupled_error_seed_mean_pct"]) < tol_pct
+    assert (values["meanfield_rhythm_onset_seed_min_coupling"]
+            <= values["meanfield_rhythm_onset_seed_max_coupling"])
+    assert values["network_i_minus_e_rate_strongest_hz"] > 0
+    assert (abs(values["network_i_minus_e_rate_unexplained_hz"])
+            < values["network_i_minus_e_rate_strongest_hz"])
+    assert np.isfinite(values["meanfield_breakdown_coupling"])

@@ -259,3 +259,58 @@ def test_transfer_slope():
         (mf.transfer_hz(net, 1e-3) - mf.transfer_hz(net, 0.0)) / 1e-3)
     with pytest.raises(ValueError, match="step_hz"):
         mf.transfer_slope(net, nu, step_hz=0.0)
+
+
+def test_seed_interval_is_scipys_t_interval_and_skips_nan():
+    from scipy import stats
+
+    data = np.array([[1.0, 2.0, np.nan], [2.0, 4.0, 5.0], [4.0, 3.0, np.nan], [3.0, 7.0, np.nan]])
+    got = mf.seed_interval(data)
+    for j in range(2):
+        col = data[:, j]
+        low, high = stats.t.interval(0.95, col.size - 1, loc=col.mean(), scale=stats.sem(col))
+        assert got.mean[j] == pytest.approx(col.mean())
+        assert (got.low[j], got.high[j]) == pytest.approx((low, high))
+    assert got.n.tolist() == [4, 4, 1]
+    assert got.mean[2] == 5.0 and np.isnan(got.low[2]) and np.isnan(got.high[2])
+    with pytest.raises(ValueError, match="confidence = 1.5"):
+        mf.seed_interval(data, 1.5)
+
+
+def test_first_outside_band_needs_the_whole_interval_outside():
+    low = np.array([-0.05, -0.2, np.nan, -0.3, 0.12])
+    high = np.array([0.05, -0.05, np.nan, -0.11, 0.2])
+    assert mf.first_outside_band(low, high, 0.1) == 3
+    assert mf.first_outside_band(low[:3], high[:3], 0.1) is None
+    assert mf.first_outside_band([0.11], [0.3], 0.1) == 0
+    with pytest.raises(ValueError, match="tolerance"):
+        mf.first_outside_band(low, high, 0.0)
+
+
+def test_first_not_inside_band():
+    assert mf.first_not_inside_band([-0.05, -0.12, -0.3], [0.05, 0.0, -0.2], 0.1) == 1
+    assert mf.first_not_inside_band([np.nan, -0.05], [np.nan, 0.05], 0.1) is None
+
+
+def test_in_degree_difference_recovers_a_planted_degree_effect():
+    """Rates built from in-degrees alone: the fit predicts the whole excess, label coefficient 0;
+    a planted label effect is recovered as the residual."""
+    from neural_dynamics import networks
+
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, -55.0, 5.0)
+    net = networks.ei_network(neuron, 160, 40, 0.2, SynapseType(0.0, 2.0, 0.2),
+                              SynapseType(-70.0, 8.0, 0.2), 0.01, 0.01, 0.1, 0.1,
+                              np.random.default_rng(3))
+    types = np.array(net.gate_types)
+    k_e = (net.weights_us[types == 0] > 0).sum(0)
+    k_i = (net.weights_us[types == 1] > 0).sum(0)
+    group = np.arange(200) >= 160
+    rates = 30.0 + 0.5 * k_e - 3.0 * k_i
+    got = mf.in_degree_difference(rates, net, group)
+    assert got.observed_hz == pytest.approx(got.predicted_hz)
+    assert got.residual_hz == pytest.approx(0.0, abs=1e-9)
+    assert got.k_inh_difference == pytest.approx(k_i[group].mean() - k_i[~group].mean())
+    planted = mf.in_degree_difference(rates + 2.0 * group, net, group)
+    assert planted.residual_hz == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="in_group"):
+        mf.in_degree_difference(rates, net, np.zeros(200, bool))

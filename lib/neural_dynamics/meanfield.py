@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from scipy import optimize
+from scipy import optimize, stats
 
 from . import checks
 from .params import SynapseType
@@ -514,3 +514,118 @@ def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e
                 if k + 1 >= first_counted:  # spike time t_{k+1} >= transient
                     spikes[i] += 1.0
     return spikes
+
+
+class SeedInterval(NamedTuple):
+    """Mean over seeds with its t-interval, per column (see :func:`seed_interval`)."""
+    mean: np.ndarray  # mean of the finite values
+    low: np.ndarray  # lower end of the interval (NaN with fewer than 2 finite values)
+    high: np.ndarray  # upper end
+    n: np.ndarray  # finite values per column
+
+
+def seed_interval(values, confidence: float = 0.95) -> SeedInterval:
+    """Mean and Student-t confidence interval of each column over independent seeds.
+
+    Parameters
+    ----------
+    values : array_like, shape (seeds, points)
+        One row per seed (e.g. the mean field's relative error at every coupling); NaN marks a
+        missing value and is left out of its column.
+    confidence : float
+        Coverage of the interval, in (0, 1).
+
+    Returns
+    -------
+    SeedInterval
+        mean +- t_{(1+confidence)/2, n-1} s / sqrt(n), with s the sample standard deviation
+        (ddof = 1) of the n finite values (e.g. Wasserman 2004, All of Statistics, sec. 6.3).
+    """
+    data = np.atleast_2d(np.asarray(values, dtype=float))
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence = {confidence!r}: must lie in (0, 1)")
+    finite = np.isfinite(data)
+    n = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, np.where(finite, data, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+        dev = np.where(finite, data - mean, 0.0)
+        sd = np.sqrt((dev ** 2).sum(axis=0) / (n - 1))
+        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    return SeedInterval(mean, mean - half, mean + half, n)
+
+
+def first_outside_band(low, high, tolerance: float):
+    """Index of the first point whose interval [low, high] lies wholly outside [-tol, tol].
+
+    An interval that overlaps the band, or is undefined (NaN), does not count: the point is
+    outside only if low > tolerance or high < -tolerance. Returns None if no point is.
+    """
+    tol = checks.positive("tolerance", tolerance)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    outside = (low > tol) | (high < -tol)
+    hits = np.flatnonzero(outside)
+    return int(hits[0]) if hits.size else None
+
+
+def first_not_inside_band(low, high, tolerance: float):
+    """Index of the first point whose interval [low, high] is not wholly inside [-tol, tol]
+    (low < -tol or high > tol): from there on the mean field cannot be shown to hold.
+    Undefined (NaN) intervals do not count. Returns None if every interval is inside."""
+    tol = checks.positive("tolerance", tolerance)
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    hits = np.flatnonzero((low < -tol) | (high > tol))
+    return int(hits[0]) if hits.size else None
+
+
+class DegreeDifference(NamedTuple):
+    """A group's rate excess split by in-degree (see :func:`in_degree_difference`)."""
+    observed_hz: float  # mean rate of the group minus that of the others
+    predicted_hz: float  # the part that the groups' in-degrees predict
+    residual_hz: float  # the group label's own coefficient, in-degrees held fixed
+    residual_se_hz: float  # its standard error
+    k_exc_difference: float  # mean excitatory in-degree, group minus others
+    k_inh_difference: float  # mean inhibitory in-degree, group minus others
+
+
+def in_degree_difference(rates_hz, network, in_group) -> DegreeDifference:
+    """How much of a group's rate excess its neurons' in-degrees explain.
+
+    Each neuron's rate is fitted by least squares as nu_n = b0 + b_E K_E,n + b_I K_I,n, with
+    K_E,n and K_I,n its numbers of excitatory and inhibitory inputs (gates of synapse type 0
+    and 1 with a non-zero weight onto n). The predicted excess of the group is
+    b_E dK_E + b_I dK_I, with dK the difference of the groups' mean in-degrees. Adding the
+    group label as a regressor gives its own coefficient, the excess that in-degrees leave
+    unexplained, with its ordinary least-squares standard error. With identical neurons and
+    inputs (the book's network), a label coefficient near zero means the groups differ only
+    through their in-degrees (for ``networks.ei_network``: the missing autapses, p (N - 1)
+    inputs from a neuron's own population, plus the connectivity's sampling).
+
+    Returns NaN for the fitted parts if the design is rank-deficient (in-degrees that do not
+    vary, or that vary only with the group).
+    """
+    rates = np.asarray(rates_hz, dtype=float)
+    group = np.asarray(in_group, dtype=bool)
+    weights = np.asarray(network.weights_us)
+    if rates.shape != group.shape or rates.size != weights.shape[1]:
+        raise ValueError(f"rates_hz, in_group: need one value per neuron ({weights.shape[1]}), "
+                         f"got {rates.shape} and {group.shape}")
+    if group.all() or not group.any():
+        raise ValueError("in_group: needs neurons both in and out of the group")
+    types = np.asarray(network.gate_types)
+    k_exc = (weights[types == 0] > 0).sum(axis=0).astype(float)
+    k_inh = (weights[types == 1] > 0).sum(axis=0).astype(float)
+    d_exc = k_exc[group].mean() - k_exc[~group].mean()
+    d_inh = k_inh[group].mean() - k_inh[~group].mean()
+    observed = rates[group].mean() - rates[~group].mean()
+    base = np.column_stack([np.ones(rates.size), k_exc, k_inh])
+    full = np.column_stack([base, group.astype(float)])
+    if np.linalg.matrix_rank(full) < 4:
+        return DegreeDifference(observed, np.nan, np.nan, np.nan, d_exc, d_inh)
+    coef = np.linalg.lstsq(base, rates, rcond=None)[0]
+    coef_full = np.linalg.lstsq(full, rates, rcond=None)[0]
+    resid = rates - full @ coef_full
+    variance = resid @ resid / (rates.size - 4)
+    se = np.sqrt(variance * np.linalg.inv(full.T @ full)[3, 3])
+    return DegreeDifference(observed, coef[1] * d_exc + coef[2] * d_inh, coef_full[3], se,
+                            d_exc, d_inh)

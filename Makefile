@@ -4,6 +4,9 @@
 #   make test               unit tests, notebook tests (nbval), book build and parameter tests
 #   make bench              benchmarks (not part of the tests)
 #   make portable           re-execute and re-test under another CPU/BLAS; fail on any change
+#   make pdf                the whole book as one PDF, _build/html/from-spikes-to-rhythms.pdf (offline)
+#   make sweep CONFIG=data/sweeps/NAME.yaml [WORKERS=2] [SCHEDULER=tcp://host:8786]
+#                           run a parameter sweep on Dask into data/sweeps/results/ (resumable)
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,6 +15,8 @@ STAMP := $(VENV)/.installed
 PARAMS ?=
 
 .PHONY: setup execute book test bench lint portable clean
+.PHONY: sweep
+.PHONY: pdf
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +25,17 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m book_kernel
 	touch $(STAMP)
 
+# The browser tests (tests/test_browser.py) drive the system's Chromium, the Debian package
+# `chromium`; Playwright never downloads a browser. As root (CI) the set-up installs it where
+# missing; otherwise it says how, and the browser tests are skipped until it is there.
 setup: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update && apt-get install -y --no-install-recommends chromium; \
+	  else \
+	    echo "setup: Chromium is missing; tests/test_browser.py needs it and is skipped without it." >&2; \
+	    echo "setup: install the Debian package as root: apt-get install -y chromium" >&2; \
+	  fi; }
 
 execute: setup
 	$(BIN)/python tools/run_chapters.py $(if $(PARAMS),--params $(PARAMS))
@@ -30,6 +45,13 @@ book: execute
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The PDF: the single-page HTML of the executed chapters (as committed; `make book` first to
+# re-execute), printed by Chromium once MathJax is done. Every page's download menu links to it.
+BOOK_PDF := _build/html/from-spikes-to-rhythms.pdf
+pdf: setup
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python tools/print_pdf.py _build/singlehtml $(BOOK_PDF)
 
 portable: setup
 	bash tools/check_portable.sh
@@ -42,3 +64,9 @@ lint: setup
 
 clean:
 	rm -rf _build .pytest_cache
+
+WORKERS ?= 2
+SCHEDULER ?=
+sweep: setup
+	@test -n "$(CONFIG)" || { echo "usage: make sweep CONFIG=data/sweeps/NAME.yaml [WORKERS=2] [SCHEDULER=tcp://host:8786]"; exit 2; }
+	$(BIN)/python -m neural_dynamics.sweep $(CONFIG) --out data/sweeps/results --chunks _build/sweeps/chunks $(if $(SCHEDULER),--scheduler $(SCHEDULER),--workers $(WORKERS))

@@ -1,6 +1,8 @@
 """Helpers for the tests that read or execute the chapter notebooks."""
 
 import ast
+import fcntl
+import os
 import re
 import shutil
 import subprocess
@@ -101,3 +103,32 @@ def build_book(source: Path) -> Path:
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "WARNING" not in run.stdout + run.stderr, run.stdout[-4000:] + run.stderr[-4000:]
     return source / "_build" / "html"
+
+
+def shared_build(tmp_path_factory) -> Path:
+    """The book built once per test session (see :func:`build_book`), shared by its modules.
+
+    ``tests/test_book.py`` and ``tests/test_browser.py`` read the same build. Under
+    pytest-xdist the workers share the session's temporary root: the first worker to ask
+    builds there under a file lock, the others wait for it and reuse the HTML.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        root = tmp_path_factory.getbasetemp()
+    else:
+        root = tmp_path_factory.getbasetemp().parent  # one per session, shared by the workers
+    html, failed = root / "shared-book" / "_build" / "html", root / "shared-book.failed"
+    with open(root / "shared-book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if failed.exists():  # another module or worker tried already: fail alike, fast
+            raise AssertionError(failed.read_text())
+        if not (root / "shared-book.done").exists():
+            source = root / "shared-book"
+            shutil.rmtree(source, ignore_errors=True)
+            source.mkdir()
+            try:
+                build_book(copy_book(source))
+            except AssertionError as error:
+                failed.write_text(str(error))
+                raise
+            (root / "shared-book.done").touch()
+    return html

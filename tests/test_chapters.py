@@ -13,7 +13,7 @@ NUMBER_WITH_UNIT = re.compile(r"\d+(\.\d+)?\s*(nA|Hz|ms|mV|%|MOhm|uS)\b|\b\d+\.\
 
 def test_the_written_chapters_are_found():
     assert set(CHAPTERS) == {"excitability", "adaptation", "synchrony", "neural_mass",
-                             "cross_scale"}
+                             "cross_scale", "regime_maps"}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -10,7 +10,16 @@ from neural_dynamics import cycles, psp, transfer
 from neural_dynamics import neural_mass as nm
 from neural_dynamics.results import read_results, significant
 
+from chapter_kernel import ChapterKernel
 from notebooks import execute, parameters
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One kernel for the input-check tests (papermill would start one per case)."""
+    chapter_kernel = ChapterKernel("cross_scale")
+    yield chapter_kernel
+    chapter_kernel.close()
 
 ROWS = ["membrane_sd_mv", "siegert_mean_rel_error_pct", "sigmoid_r_per_mv", "sigmoid_v0_mv",
         "sigmoid_e0_per_s", "sigmoid_slope_times_sd", "jr_rescaling_max_diff_mv",
@@ -63,8 +72,15 @@ def test_committed_attractors_match_an_independent_search(root):
     assert values["jr_fitted_large_swing_share"] == 0.0
 
 
+# a small network for the tests that check only sections 1-3
+SMALL_NETWORK = {"n_exc": 100, "n_inh": 25, "coupling_sweep": [0.0, 2.0],
+                 "meanfield_coupling_sweep": [0.0, 1.0], "network_duration_ms": 500.0,
+                 "n_network_seeds": 2}
+
+
 def test_papermill_other_synapses_and_noise(tmp_path):
-    execute("cross_scale", tmp_path, tau_exc_ms=4.0, tau_inh_ms=12.0, noise_sigma_na=1.2, **FAST)
+    execute("cross_scale", tmp_path, tau_exc_ms=4.0, tau_inh_ms=12.0, noise_sigma_na=1.2, **FAST,
+            **SMALL_NETWORK)
     got = read_results("cross_scale", tmp_path / "results")
     for row in ROWS:
         assert math.isfinite(got[row]), row
@@ -99,9 +115,9 @@ def test_papermill_other_synapses_and_noise(tmp_path):
         ("n_rhythm_surrogates", 19, r"n_rhythm_surrogates = 19: must be an int >= 99"),
     ],
 )
-def test_papermill_bad_parameters_are_named(tmp_path, name, value, message):
+def test_papermill_bad_parameters_are_named(kernel, tmp_path, name, value, message):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        execute("cross_scale", tmp_path, **{**FAST, name: value})
+        kernel.run(results_dir=str(tmp_path / "results"), **{**FAST, name: value})
 
 
 def test_committed_open_loop_control(root):

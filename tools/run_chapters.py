@@ -48,7 +48,8 @@ PARAMS = ROOT / "data" / "params"
 RESULTS = ROOT / "data" / "results"
 STAGING = ROOT / ".staging"
 NOTE = BOOK / "_parameter_set.md"
-CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass", "cross_scale")
+CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass", "cross_scale",
+            "regime_maps")
 INJECTED = "injected-parameters"
 RESULTS_DIR_VARIABLE = "NEURAL_DYNAMICS_RESULTS_DIR"  # read by neural_dynamics.results
 DEFAULTS = "defaults"

@@ -1,0 +1,135 @@
+"""The book is set up for publishing: a valid Pages workflow, a sitemap and Open Graph tags with
+absolute URLs under the address derived from the repository (``_config.yml``), launch buttons."""
+
+import re
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from notebooks import copy_book, shared_build
+
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))
+import book_html_fixes  # noqa: E402
+import print_pdf  # noqa: E402
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+CHAPTERS = ["excitability", "adaptation", "synchrony", "neural_mass", "cross_scale"]
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def built_html(tmp_path_factory) -> Path:
+    return shared_build(tmp_path_factory)
+
+
+def published_address() -> str:
+    return CONFIG["html"].get("baseurl") or book_html_fixes.pages_url(CONFIG["repository"]["url"])
+
+
+def test_workflows_are_valid_github_workflows():
+    """Against the GitHub workflow schema bundled with check-jsonschema (no network)."""
+    assert WORKFLOWS
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    run = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows",
+                          *map(str, WORKFLOWS)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_pages_workflow_tests_builds_and_deploys_from_main_only():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    commands = [step.get("run", "") for step in build["steps"]]
+    assert "make test" in commands and "make book" in commands
+    upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "_build/html"
+    assert deploy["needs"] == "build" and "refs/heads/main" in deploy["if"]
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert "concurrency" in workflow
+
+
+@pytest.mark.parametrize("repository, address", [
+    ("https://github.com/owner/book", "https://owner.github.io/book/"),
+    ("https://github.com/Owner/book.git", "https://owner.github.io/book/"),
+    ("https://github.com/owner/owner.github.io", "https://owner.github.io/"),
+])
+def test_the_published_address_follows_the_repository(repository, address):
+    assert book_html_fixes.pages_url(repository) == address
+
+
+def test_a_repository_not_on_github_needs_an_explicit_address():
+    with pytest.raises(ValueError, match="repository.url = 'https://gitlab.com/a/b'"):
+        book_html_fixes.pages_url("https://gitlab.com/a/b")
+
+
+def test_sitemap_lists_every_chapter_with_absolute_urls(built_html):
+    names = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ElementTree.parse(built_html / "sitemap.xml").getroot()
+    urls = [loc.text for loc in root.findall("s:url/s:loc", names)]
+    assert all(url.startswith(published_address()) for url in urls), urls
+    for page in ["intro", "excitability", "adaptation", "synchrony", "neural_mass",
+                 "cross_scale"]:
+        assert f"{published_address()}book/{page}.html" in urls
+
+
+def test_pages_have_open_graph_tags_and_launch_buttons(built_html):
+    page = (built_html / "book" / "excitability.html").read_text()
+    address = published_address()
+    assert f'<meta property="og:url" content="{address}book/excitability.html" />' in page
+    assert f'<meta property="og:image" content="{address}_images/' in page
+    assert f'<meta property="og:site_name" content="{CONFIG["title"]}" />' in page
+    repository = CONFIG["repository"]["url"].removeprefix("https://github.com/")
+    assert f"https://mybinder.org/v2/gh/{repository}/" in page
+    assert f"https://colab.research.google.com/github/{repository}/blob/" in page
+    assert f'href="{CONFIG["repository"]["url"]}/issues/new' in page
+
+
+def pdf_outline(pdf: bytes) -> list[str]:
+    """The titles of a PDF's outline (bookmarks), read from its (Flate) streams and objects.
+
+    Enough for the PDFs Chromium writes; not a general PDF reader.
+    """
+    chunks = [pdf]
+    for match in re.finditer(rb"stream\r?\n", pdf):
+        end = pdf.find(b"endstream", match.end())
+        try:
+            chunks.append(zlib.decompress(pdf[match.end():end]))
+        except zlib.error:
+            pass
+    titles = []
+    for title in re.findall(rb"/Title\s*(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f]*>)", b"\n".join(chunks)):
+        if title.startswith(b"<"):
+            titles.append(bytes.fromhex(title[1:-1].decode()).decode("utf-16"))
+        else:
+            titles.append(re.sub(rb"\\(.)", rb"\1", title[1:-1]).decode("latin-1"))
+    return titles
+
+
+def test_the_book_prints_to_a_pdf_with_every_chapter(built_html, tmp_path):
+    """``make pdf``'s two steps on a copy of the book: every chapter is in the PDF's outline
+    (the bookmarks Chromium makes from the headings), under its numbered title."""
+    book_pdf = CONFIG["sphinx"]["config"]["book_pdf"]
+    assert f"_build/html/{book_pdf}" in (ROOT / "Makefile").read_text()
+    source = copy_book(tmp_path)
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    run = subprocess.run([str(jupyter_book), "build", str(source), "--builder", "singlehtml",
+                          "-W", "-n", "--keep-going"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    output = tmp_path / book_pdf
+    blocked = print_pdf.print_pdf(source / "_build" / "singlehtml", output)
+    assert not blocked
+    outline = {re.sub(r"\s+", "", title) for title in pdf_outline(output.read_bytes())}
+    for chapter in CHAPTERS:
+        html = (built_html / "book" / f"{chapter}.html").read_text()
+        title = re.search(r'<h1><span class="section-number">(.*?)<a class="headerlink"',
+                          html, re.S).group(1)
+        title = re.sub(r"<[^>]+>", "", title)
+        title = re.sub(r"\s+", "", title)
+        # Chromium's outline sometimes repeats a wrapped heading's last words: a prefix match
+        assert any(entry.startswith(title) for entry in outline), (title, sorted(outline))

@@ -232,3 +232,94 @@ def test_one_network_for_many_seeds_shares_its_weights():
         [1, 2, 3])
     assert shared.spike_steps.size > 100
     assert_same_spikes(shared, copies)
+
+
+def test_float32_draws_are_read_as_drawn():
+    """float32 draws reach the kernel as single-precision values: the run is the written-out
+    process with xi = standard_normal(dtype=float32), whatever the chunks (the next chunk is
+    drawn in a second thread during the run)."""
+    sparse = build()
+    protocol = Protocol(0.1, 300.0)
+    runs = [noise.simulate_with_streamed_noise(sparse, 2.5, protocol, 5.0, 0.8, [2],
+                                               draw_dtype="float32", chunk_steps=chunk)
+            for chunk in (5, 128)]
+    assert_same_spikes(runs[0], runs[1])
+    xi = np.random.default_rng(2).standard_normal((protocol.n_steps, 50), dtype=np.float32)
+    a = np.exp(-protocol.dt_ms / 5.0)
+    eta = np.empty((50, protocol.n_steps))
+    eta[:, 0] = 0.8 * xi[0].astype(float)
+    for k in range(1, protocol.n_steps):
+        eta[:, k] = 0.8 * np.sqrt(1.0 - a * a) * xi[k].astype(float) + a * eta[:, k - 1]
+    assert_same_spikes(simulate(sparse.to_dense(), (2.5 + eta)[None], protocol), runs[0])
+    assert runs[0].spike_steps.size > 100
+
+
+def test_a_failing_draw_stops_the_run_with_its_error():
+    sparse = build()
+
+    def draw(b0, m, k0, n_chunk):
+        if k0 > 0:
+            raise RuntimeError("draw failed")
+        return np.zeros((m, n_chunk, 50))
+
+    from neural_dynamics.kernel import simulate_drawing
+    with pytest.raises(RuntimeError, match="draw failed"):
+        simulate_drawing(sparse, 2.5, Protocol(0.1, 50.0), draw, (0.9, 0.1, 0.2),
+                         chunk_steps=10)
+
+
+def test_per_source_draw_is_erdos_renyi_without_an_n_by_n_array():
+    """draw="per_source": no self-connections, sorted targets, the pathway weights, counts
+    within binomial bounds, reproducible; the default draw stays ei_network's."""
+    n_exc, n_inh, p = 160, 40, 0.1
+    nets = [build(n_exc=n_exc, n_inh=n_inh, p_connect=p, seed=s, draw="per_source")
+            for s in (4, 4, 5)]
+    a = nets[0]
+    for field in ("target_indptr", "target_indices", "weights_us"):
+        np.testing.assert_array_equal(getattr(a, field), getattr(nets[1], field))
+    assert not np.array_equal(a.target_indices, nets[2].target_indices)
+    n = n_exc + n_inh
+    counts = np.diff(a.target_indptr)
+    source = np.repeat(np.arange(n), counts)
+    assert np.all(a.target_indices != source)
+    assert np.all((a.target_indices >= 0) & (a.target_indices < n))
+    assert all(np.all(np.diff(a.target_indices[a.target_indptr[i]:a.target_indptr[i + 1]]) > 0)
+               for i in range(n))
+    mean, sd = p * n * (n - 1), np.sqrt(p * (1 - p) * n * (n - 1))
+    assert abs(a.n_connections - mean) < 5 * sd
+    # each source's out-degree is Binomial(n - 1, p): mean and variance
+    assert counts.mean() == pytest.approx(p * (n - 1), rel=0.05)
+    assert counts.var() == pytest.approx(p * (1 - p) * (n - 1), rel=0.3)
+    # every target is hit equally often (no bias from the source-major order)
+    indegree = np.bincount(a.target_indices, minlength=n)
+    assert indegree.mean() == pytest.approx(p * (n - 1), rel=0.05)
+    exc_source, exc_target = source < n_exc, a.target_indices < n_exc
+    expected = np.where(exc_source, np.where(exc_target, WEIGHTS["w_e_to_e_us"],
+                                             WEIGHTS["w_e_to_i_us"]),
+                        np.where(exc_target, WEIGHTS["w_i_to_e_us"], WEIGHTS["w_i_to_i_us"]))
+    np.testing.assert_array_equal(a.weights_us, expected)
+    # the default still draws ei_network's connections
+    np.testing.assert_array_equal(build(seed=4).to_dense().weights_us,
+                                  build(sparse=False, seed=4).weights_us)
+
+
+def test_per_source_draw_at_the_extremes_and_bad_draw():
+    full = build(n_exc=6, n_inh=2, p_connect=1.0, draw="per_source")
+    np.testing.assert_array_equal(np.diff(full.target_indptr), np.full(8, 7))
+    empty = build(n_exc=6, n_inh=2, p_connect=0.0, draw="per_source")
+    assert empty.n_connections == 0
+    single = build(n_exc=1, n_inh=0, p_connect=0.5, draw="per_source")
+    assert single.n_connections == 0
+    with pytest.raises(ValueError, match="draw = 'rows': must be one of matrix, per_source"):
+        build(draw="rows")
+
+
+def test_per_source_builds_ten_thousand_neurons_in_o_n_k_memory():
+    """8,000 + 2,000 neurons at p = 0.1 (10^7 connections): the draw's memory stays within a
+    few times the 12 bytes of each connection, far below an N x N array of draws (800 MB)."""
+    tracemalloc.start()
+    net = build(n_exc=8000, n_inh=2000, p_connect=0.1, draw="per_source")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert net.n_connections == pytest.approx(0.1 * 10000 * 9999, rel=0.01)
+    assert peak < 32 * net.n_connections

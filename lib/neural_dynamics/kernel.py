@@ -14,6 +14,7 @@ in chunks when the noise is drawn during the run (``simulate_drawing``).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -200,7 +201,7 @@ def _relax_batch(neuron_par, gated, current, noise, ou, dt, b0, m, k, k0, state,
     return n_fired
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _advance(neuron_par, type_par, gate_type, gate_indptr, targets, weights, source_indptr,
              source_gates, gated, current, noise, ou, dt, b0, m, k0, n_chunk, model_state,
              traces, spikes, n_spikes):
@@ -244,7 +245,7 @@ def _advance(neuron_par, type_par, gate_type, gate_indptr, targets, weights, sou
         Whether any connection onto the neuron has a nonzero weight in any member.
     current : float64 (B, N, 1 or n_steps)
         Input current I_k, nA; a last axis of length 1 is constant in time.
-    noise : float64 (m, n_chunk, N) or (0, 0, 0)
+    noise : float64 or float32 (m, n_chunk, N), or (0, 0, 0)
         Standard normal draws xi_k of the streamed Ornstein-Uhlenbeck noise (member, step of
         the chunk, neuron), or an empty array for none. The noise eta is added to I_k:
         eta_0 = sigma xi_0, eta_k = sigma sqrt(1 - a^2) xi_k + a eta_{k-1}.
@@ -530,6 +531,43 @@ def _check_work(batch, n_members: int, n_steps: int, record: bool) -> None:
                   "recorded traces and spike buffer")
 
 
+def _chunks(n_batch: int, width: int, n_steps: int, chunk: int) -> list:
+    """(b0, m, k0, n_chunk) of every chunk of a run, in the order they are simulated: blocks of
+    ``width`` members, each through time in chunks of ``chunk`` steps."""
+    return [(b0, min(width, n_batch - b0), k0, min(chunk, n_steps - k0))
+            for b0 in range(0, n_batch, width) for k0 in range(0, n_steps, chunk)]
+
+
+class _Prefetch:
+    """The noise of each chunk, ``draw(*chunk)`` (``NO_NOISE`` without ``draw``), drawn one
+    chunk ahead in a second thread while the kernel (which releases the GIL) runs the current
+    one. The calls to ``draw`` are made one at a time in the order of ``chunks``, so the draws
+    (and the result) are those of drawing each chunk just before it is simulated."""
+
+    def __init__(self, draw, chunks):
+        self.draw, self.chunks = draw, chunks
+        self.pool = None if draw is None else ThreadPoolExecutor(max_workers=1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        return False
+
+    def __iter__(self):
+        if self.pool is None:
+            yield from (NO_NOISE for _ in self.chunks)
+            return
+        ahead = self.pool.submit(self.draw, *self.chunks[0]) if self.chunks else None
+        for index in range(len(self.chunks)):
+            noise = ahead.result()
+            if index + 1 < len(self.chunks):
+                ahead = self.pool.submit(self.draw, *self.chunks[index + 1])
+            yield noise
+
+
 def _run(batch, current: np.ndarray, protocol: Protocol, record: bool, draw=None,
          ou=(0.0, 0.0, 0.0), chunk_steps: int | None = None) -> SimulationResult:
     """Run the kernel on members in blocks of ``BLOCK``, and time in chunks of ``chunk_steps``
@@ -558,20 +596,19 @@ def _run(batch, current: np.ndarray, protocol: Protocol, record: bool, draw=None
     while True:
         spikes = np.empty((capacity, 3), dtype=np.int64)
         n_spikes = 0
-        for b0 in range(0, n_batch, width):
-            m = min(width, n_batch - b0)
-            state = _prepare(arrays["neuron_par"], arrays["type_par"], arrays["gate_type"],
-                             arrays["gate_init"], arrays["gate_indptr"], arrays["targets"],
-                             arrays["weights"], current, protocol.dt_ms, b0, m, width)
-            if record:
-                traces[0][b0:b0 + m, :, 0] = state[0][V, :, :m].T
-                traces[1][b0:b0 + m, :, 0] = state[0][THETA, :, :m].T
-                traces[2][b0:b0 + m, :, 0] = state[1][:, :m].T
-            for k0 in range(0, n_steps, chunk):
-                n_chunk = min(chunk, n_steps - k0)
-                noise = NO_NOISE
+        chunks = _chunks(n_batch, width, n_steps, chunk)
+        with _Prefetch(draw, chunks) as noises:
+            for (b0, m, k0, n_chunk), noise in zip(chunks, noises, strict=True):
+                if k0 == 0:
+                    state = _prepare(arrays["neuron_par"], arrays["type_par"],
+                                     arrays["gate_type"], arrays["gate_init"],
+                                     arrays["gate_indptr"], arrays["targets"], arrays["weights"],
+                                     current, protocol.dt_ms, b0, m, width)
+                    if record:
+                        traces[0][b0:b0 + m, :, 0] = state[0][V, :, :m].T
+                        traces[1][b0:b0 + m, :, 0] = state[0][THETA, :, :m].T
+                        traces[2][b0:b0 + m, :, 0] = state[1][:, :m].T
                 if draw is not None:
-                    noise = draw(b0, m, k0, n_chunk)
                     room = n_spikes + m * n_neurons * n_chunk
                     if room > spikes.shape[0]:
                         spikes = np.concatenate(
@@ -663,8 +700,11 @@ def simulate_drawing(circuits, current_na, protocol: Protocol, draw, ou, record:
         As for ``simulate`` (``current_na`` is the mean current, usually constant).
     draw : callable
         ``draw(b0, m, k0, n_chunk)`` returns standard normal draws xi_k of shape
-        (m, n_chunk, neurons), float64, for members b0 .. b0 + m - 1 and steps
-        k0 .. k0 + n_chunk - 1; it is called in the order of the steps for each block of members.
+        (m, n_chunk, neurons), float64 or float32 (read as they are), for members
+        b0 .. b0 + m - 1 and steps k0 .. k0 + n_chunk - 1. It is called one chunk at a time in
+        the order of the steps for each block of members, one chunk ahead of the simulation
+        and in a second thread (the compiled loop releases the GIL, so drawing the next chunk
+        overlaps simulating this one); ``draw`` must not depend on the state of the run.
     ou : sequence of three floats
         a = exp(-dt/tau), sigma sqrt(1 - a^2) and sigma: the noise current is
         eta_0 = sigma xi_0, eta_k = sigma sqrt(1 - a^2) xi_k + a eta_{k-1}, added to I_k.

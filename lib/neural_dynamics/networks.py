@@ -76,25 +76,72 @@ def ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
 
 # Uniform draws held at once while building a sparse network (a block of source rows).
 ROW_BLOCK_DRAWS = 2**22
+SPARSE_DRAWS = ("matrix", "per_source")
+
+
+def _matrix_connections(n: int, p: float, rng: np.random.Generator):
+    """Connections per source and their targets (int32), drawn in the order of
+    ``rng.random((n, n)) < p`` with the diagonal removed, a block of rows at a time."""
+    counts, targets = [], []
+    rows = max(1, ROW_BLOCK_DRAWS // n)
+    for first in range(0, n, rows):
+        block = rng.random((min(rows, n - first), n)) < p
+        block[np.arange(block.shape[0]), first + np.arange(block.shape[0])] = False
+        source, target = np.nonzero(block)
+        counts.append(np.bincount(source, minlength=block.shape[0]))
+        targets.append(target.astype(np.int32))
+    return np.concatenate(counts), np.concatenate(targets)
+
+
+def _per_source_connections(n: int, p: float, rng: np.random.Generator):
+    """Connections per source and their targets (int32) in O(n K): the positions of the
+    connections among the n (n - 1) pairs (source-major, self-pairs left out), from i.i.d.
+    geometric gaps (Bernoulli(p) trials counted to the next success)."""
+    pairs = n * (n - 1)
+    if p == 0.0 or pairs == 0:
+        return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    counts, targets, last = np.zeros(n, dtype=np.int64), [], -1
+    while last < pairs:  # the block size changes how many draws are taken, not their values
+        expected = p * (pairs - last)
+        size = int(min(ROW_BLOCK_DRAWS, expected + 6.0 * np.sqrt(expected) + 64))
+        flat = last + np.cumsum(rng.geometric(p, size=size))
+        last = int(flat[-1])
+        source, rest = np.divmod(flat[flat < pairs], n - 1)
+        counts += np.bincount(source, minlength=n)
+        targets.append((rest + (rest >= source)).astype(np.int32))
+    return counts, np.concatenate(targets)
 
 
 def sparse_ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
                       excitatory: SynapseType, inhibitory: SynapseType, w_e_to_e_us: float,
                       w_e_to_i_us: float, w_i_to_e_us: float, w_i_to_i_us: float,
-                      rng: np.random.Generator) -> SparseNetwork:
-    """The network of :func:`ei_network` as a ``SparseNetwork``, built row block by row block.
+                      rng: np.random.Generator, draw: str = "matrix") -> SparseNetwork:
+    """The network of :func:`ei_network` as a ``SparseNetwork``, without an N x N array.
 
-    Source neuron i connects to target n != i when the uniform draw u_in < p_connect; the draws
-    are taken from ``rng`` a block of source rows at a time, in the order of
-    ``rng.random((N, N))``, so with the same seed the connections are those of
-    :func:`ei_network`, but no N x N array is ever held (memory O(N K + ``ROW_BLOCK_DRAWS``) for
-    K = p N connections per neuron; time O(N^2) uniform draws). Every connection is stored with
-    its pathway's weight, a weight of 0 included, so that ``with_weights`` can scale or switch
-    each pathway on the same topology.
+    Source neuron i connects to target n != i with probability p_connect, independently for
+    every ordered pair (Erdos-Renyi). Two ways of drawing it from ``rng``:
+
+    - ``draw="matrix"`` (default): i connects to n when the uniform draw u_in < p_connect, the
+      draws taken a block of source rows at a time in the order of ``rng.random((N, N))``, so
+      with the same seed the connections are those of :func:`ei_network` (chapter 3's
+      network). Memory O(N K + ``ROW_BLOCK_DRAWS``) for K = p (N - 1) connections per neuron,
+      but time O(N^2) uniform draws.
+    - ``draw="per_source"``: the same distribution drawn in O(N K) time and memory. The N (N - 1)
+      candidate pairs are taken source by source (targets n != i in increasing order) and
+      the gaps between consecutive connections are i.i.d. geometric with parameter p_connect
+      (``rng.geometric``, in blocks of ``ROW_BLOCK_DRAWS``), which is exactly a Bernoulli trial
+      per pair. A different realisation from "matrix" with the same seed.
+
+    Every connection is stored with its pathway's weight, a weight of 0 included, so that
+    ``with_weights`` can scale or switch each pathway on the same topology.
 
     Parameters
     ----------
-    As for :func:`ei_network`.
+    neuron, n_exc, n_inh, p_connect, excitatory, inhibitory, w_e_to_e_us, w_e_to_i_us, \
+w_i_to_e_us, w_i_to_i_us, rng
+        As for :func:`ei_network`.
+    draw : {"matrix", "per_source"}
+        How the connections are drawn (see above).
 
     Returns
     -------
@@ -104,10 +151,13 @@ def sparse_ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
     Raises
     ------
     ValueError
-        Naming ``n_exc``, ``n_inh``, ``p_connect``, a weight or ``rng`` when out of range.
+        Naming ``n_exc``, ``n_inh``, ``p_connect``, a weight, ``rng`` or ``draw`` when out of
+        range.
     neural_dynamics.limits.WorkTooLarge
         If the expected connections would take more than ``limits.MAX_BYTES``.
     """
+    if draw not in SPARSE_DRAWS:
+        raise ValueError(f"draw = {draw!r}: must be one of {', '.join(SPARSE_DRAWS)}")
     p, w = _validated_ei(n_exc, n_inh, p_connect, (
         ("w_e_to_e_us", w_e_to_e_us), ("w_e_to_i_us", w_e_to_i_us),
         ("w_i_to_e_us", w_i_to_e_us), ("w_i_to_i_us", w_i_to_i_us)), rng)
@@ -115,24 +165,22 @@ def sparse_ei_network(neuron: Neuron, n_exc: int, n_inh: int, p_connect: float,
     limits.memory("n_exc, n_inh, p_connect", 12.0 * p * n * (n - 1), "connections")
     table = np.array([[w["w_e_to_e_us"], w["w_e_to_i_us"]],
                       [w["w_i_to_e_us"], w["w_i_to_i_us"]]])
-    counts, targets, weights = [], [], []
-    rows = max(1, ROW_BLOCK_DRAWS // n)
-    for first in range(0, n, rows):
-        block = rng.random((min(rows, n - first), n)) < p
-        block[np.arange(block.shape[0]), first + np.arange(block.shape[0])] = False
-        source, target = np.nonzero(block)
-        counts.append(np.bincount(source, minlength=block.shape[0]))
-        targets.append(target.astype(np.int32))
-        weights.append(table[(source + first >= n_exc).astype(int), (target >= n_exc).astype(int)])
+    if draw == "matrix":
+        counts, targets = _matrix_connections(n, p, rng)
+    else:
+        counts, targets = _per_source_connections(n, p, rng)
+    inh_source, inh_target = np.repeat(np.arange(n) >= n_exc, counts), targets >= n_exc
+    weights = np.where(inh_source, np.where(inh_target, table[1, 1], table[1, 0]),
+                       np.where(inh_target, table[0, 1], table[0, 0]))
     exc = np.arange(n) < n_exc
     return SparseNetwork(
         neurons=(neuron,) * n,
         synapse_types=(excitatory, inhibitory),
         gate_sources=np.arange(n),
         gate_types=np.where(exc, 0, 1),
-        target_indptr=np.concatenate(([0], np.cumsum(np.concatenate(counts)))),
-        target_indices=np.concatenate(targets),
-        weights_us=np.concatenate(weights),
+        target_indptr=np.concatenate(([0], np.cumsum(counts))),
+        target_indices=targets,
+        weights_us=weights,
     )
 
 

@@ -147,13 +147,19 @@ def simulate_with_streamed_noise(circuits, mean_current_na, protocol, tau_ms: fl
     circuits, mean_current_na, protocol, tau_ms, sigma_na, seeds, record
         As for ``simulate_with_noise``; member b draws from ``numpy.random.default_rng(seeds[b])``.
     draw_dtype : {"float64", "float32"}
-        Precision of the standard normal draws. "float32" uses numpy's float32 ziggurat (about
-        three times faster; each draw is then rounded to single precision before use), a
-        different but equally deterministic realisation.
+        Precision of the standard normal draws. "float32" uses numpy's float32 ziggurat
+        (``Generator.standard_normal(dtype=np.float32)``, about three times faster than float64
+        draws): the draws are kept in single precision and the kernel reads them as they are
+        (each xi_k exactly a float32 value, the OU recursion and everything else in double
+        precision). It is a different realisation from "float64" with the same seed, so it
+        is opt-in; it is as deterministic and as machine-independent (the ziggurat is integer
+        and table arithmetic, no BLAS).
     chunk_steps : int
-        Steps drawn at once (>= 1); memory of the draws is 8 x members-per-block x
-        chunk_steps x neurons bytes, at most ``kernel.NOISE_CHUNK_BYTES`` (fewer steps are
-        drawn at once for large blocks). The result does not depend on it.
+        Steps drawn at once (>= 1); memory of the draws is 8 (float64) or 4 (float32) x
+        members-per-block x chunk_steps x neurons bytes, at most ``kernel.NOISE_CHUNK_BYTES``
+        (fewer steps are drawn at once for large blocks). The next chunk is drawn in a second
+        thread while the kernel simulates the current one (see ``kernel.simulate_drawing``).
+        The result does not depend on it.
 
     Returns
     -------
@@ -178,9 +184,9 @@ def simulate_with_streamed_noise(circuits, mean_current_na, protocol, tau_ms: fl
     dtype = np.dtype(draw_dtype)
 
     def draw(b0, m, k0, n_chunk):
-        xi = np.empty((m, n_chunk, n_neurons))
+        xi = np.empty((m, n_chunk, n_neurons), dtype=dtype)
         for i in range(m):
-            xi[i] = rngs[b0 + i].standard_normal((n_chunk, n_neurons), dtype=dtype)
+            rngs[b0 + i].standard_normal(dtype=dtype, out=xi[i])
         return xi
 
     batch = members[0] if all(c is members[0] for c in members) else members

@@ -20,7 +20,10 @@ Measured in one run, on the chapter's own workload:
    conductance synapses of 2 and 8 ms, OU drive of 2.5 +- 0.8 nA with tau 5 ms) of 400 and
    4,000 neurons at p = 0.2 for 2 s and of 10,000 neurons at p = 0.1 for 1 s, all at 0.1 ms, built
    with ``networks.sparse_ei_network`` and simulated with
-   ``noise.simulate_with_streamed_noise`` (float64 draws, and float32 draws at 10,000). The
+   ``noise.simulate_with_streamed_noise`` (float64 draws, and float32 draws at 10,000: kept in
+   single precision and read so by the kernel; the next chunk of draws is made in a second
+   thread while the kernel runs, so the wall time can be below the CPU time, which is printed
+   too). The
    weights are chapter 3's (0.01 and 0.1 uS) times 1000 / K for K = p (N - 1) connections per
    neuron, the same total conductance per neuron at every size. Each run is a subprocess:
    wall time of the simulation (after compilation; building is timed apart), neuron-steps/s,
@@ -28,7 +31,9 @@ Measured in one run, on the chapter's own workload:
    the interpreter, numba and the compiled code: the first row prints that baseline), and
    the ratio to a minimal loop doing the same work - the same Gaussian draws in the same
    chunks, the same exact neuron update and one add per synaptic event - in a numba function
-   below. ``--only network`` runs this section alone.
+   below (single-threaded: its draws are not overlapped). ``--only network`` runs this section
+   alone. Brian2's numpy and cython targets on the same workload: ``brian2_compare.py`` (its own
+   virtual environment; not run by ``make bench``).
 
 Targets (issues 3, 5 and 12): kernel >= 100x the reference; the chapter's extra time for the
 sweep under a twentieth of the reference's time for the sweep's simulations; excitability at
@@ -155,15 +160,16 @@ SCALE_CHUNK_STEPS = 128
 SCALE_TARGET_RATIO, SCALE_TARGET_BYTES = 1.5, 2**30
 
 
-def scale_network(n_neurons: int, p_connect: float):
-    """Chapter 3's kind of network at any size (see the module's docstring, section 7)."""
+def scale_network(n_neurons: int, p_connect: float, draw: str = "matrix"):
+    """Chapter 3's kind of network at any size (see the module's docstring, section 7);
+    ``draw`` is ``sparse_ei_network``'s."""
     k = p_connect * (n_neurons - 1)
     n_exc = int(round(0.8 * n_neurons))
     w_exc, w_inh = 0.01 * 1000.0 / k, 0.1 * 1000.0 / k
     return networks.sparse_ei_network(
         presets.SYNCHRONY_NEURON, n_exc, n_neurons - n_exc, p_connect,
         SynapseType(0.0, 2.0, 0.2), SynapseType(-70.0, 8.0, 0.2), w_exc, w_exc, w_inh, w_inh,
-        np.random.default_rng(0))
+        np.random.default_rng(0), draw=draw)
 
 
 @numba.njit(cache=True)
@@ -229,18 +235,17 @@ def minimal_run(net, protocol: Protocol, draw_dtype: str) -> int:
     spikes = 0
     for k0 in range(0, protocol.n_steps, SCALE_CHUNK_STEPS):
         n_chunk = min(SCALE_CHUNK_STEPS, protocol.n_steps - k0)
-        xi = np.empty((n_chunk, n_neurons))
-        xi[:] = rng.standard_normal((n_chunk, n_neurons), dtype=np.dtype(draw_dtype))
+        xi = rng.standard_normal((n_chunk, n_neurons), dtype=np.dtype(draw_dtype))
         spikes += _minimal_chunk(v, theta, eta, g_exc, g_inh, s, par, net.target_indptr,
                                  net.target_indices, net.weights_us, n_exc, xi, k0, fired)
     return spikes
 
 
 def scale_worker(n_neurons: int, p_connect: float, duration_ms: float, draw_dtype: str,
-                 minimal: bool) -> dict:
+                 minimal: bool, draw: str = "matrix") -> dict:
     """One run of section 7 (in its own process, for its peak memory)."""
     start = time.perf_counter()
-    net = scale_network(n_neurons, p_connect)
+    net = scale_network(n_neurons, p_connect, draw)
     build = time.perf_counter() - start
     protocol = Protocol(SCALE_DT_MS, duration_ms)
     warm = Protocol(SCALE_DT_MS, 1.0)
@@ -250,7 +255,7 @@ def scale_worker(n_neurons: int, p_connect: float, duration_ms: float, draw_dtyp
         noise.simulate_with_streamed_noise(net, SCALE_MEAN_NA, warm, SCALE_TAU_MS,
                                            SCALE_SIGMA_NA, [1], draw_dtype=draw_dtype)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if minimal:
         n_spikes, events = minimal_run(net, protocol, draw_dtype), np.nan
     else:
@@ -259,9 +264,9 @@ def scale_worker(n_neurons: int, p_connect: float, duration_ms: float, draw_dtyp
             draw_dtype=draw_dtype, chunk_steps=SCALE_CHUNK_STEPS)
         n_spikes = int(run.spike_steps.size)
         events = float(np.diff(run.offsets) @ np.diff(net.target_indptr))
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "build_s": build, "spikes": n_spikes, "events": events,
-            "connections": net.n_connections, "baseline_bytes": baseline,
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu_s": cpu, "build_s": build, "spikes": n_spikes,
+            "events": events, "connections": net.n_connections, "baseline_bytes": baseline,
             "peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024.0}
 
 
@@ -287,11 +292,12 @@ def scale_figures() -> list[tuple[str, str]]:
                          "compilation (included in the peaks below)"))
         rows.append((
             f"network {n_neurons} neurons, p = {p_connect}, {duration_ms / 1000:g} s ({dtype})",
-            f"{lib['seconds']:.2f} s (build {lib['build_s']:.2f} s), "
+            f"{lib['seconds']:.2f} s (CPU {lib['cpu_s']:.2f} s; build {lib['build_s']:.2f} s), "
             f"{steps / lib['seconds']:.3g} neuron-steps/s, "
             f"{lib['events'] / lib['seconds']:.3g} synaptic events/s, {lib['spikes']} spikes, "
             f"peak {lib['peak_bytes'] / 2**20:.0f} MB; minimal loop {low['seconds']:.2f} s "
-            f"({low['spikes']} spikes), ratio {ratio:.2f}"
+            f"(CPU {low['cpu_s']:.2f} s, "
+            f"{low['spikes']} spikes), ratio {ratio:.2f}"
             + (f"   (target <= {SCALE_TARGET_RATIO}, < 1 GB)" if n_neurons == 10000 else "")))
     rows.append(("network at scale targets", "met" if met else "MISSED"))
     return rows
@@ -308,12 +314,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="estimate the reference from 1/10")
     parser.add_argument("--only", choices=["network"],
                         help="run one section alone: 'network' is the network kernel at scale")
-    parser.add_argument("--scale-worker", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--scale-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_worker:
-        n, p, duration, dtype, minimal = args.scale_worker
+        n, p, duration, dtype, minimal, *draw = args.scale_worker
         print(json.dumps(scale_worker(int(n), float(p), float(duration), dtype,
-                                      bool(int(minimal)))))
+                                      bool(int(minimal)), *draw)))
         return 0
     if args.only == "network":
         print_rows(scale_figures())

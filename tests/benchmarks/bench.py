@@ -34,6 +34,11 @@ Measured in one run, on the chapter's own workload:
    below (single-threaded: its draws are not overlapped). ``--only network`` runs this section
    alone. Brian2's numpy and cython targets on the same workload: ``brian2_compare.py`` (its own
    virtual environment; not run by ``make bench``).
+8. the Dask sweep runner's throughput (issue 14): a part of the shipped Jansen-Rit atlas
+   (``data/sweeps/jansen_rit_atlas.yaml``, 6 values of C x 8 of p, chunks of 3 points) in this
+   process and on a ``LocalCluster`` of 1 and of 2 worker processes: grid points per second
+   after a small warm-up sweep on the same workers (the cluster's start-up and the workers'
+   loading of the compiled code are counted apart). ``--only sweep`` runs this section alone.
 
 Targets (issues 3, 5 and 12): kernel >= 100x the reference; the chapter's extra time for the
 sweep under a twentieth of the reference's time for the sweep's simulations; excitability at
@@ -303,6 +308,50 @@ def scale_figures() -> list[tuple[str, str]]:
     return rows
 
 
+def sweep_figures() -> list[tuple[str, str]]:
+    """Grid points per second of the sweep runner in-process and on 1 and 2 Dask workers."""
+    import os  # noqa: PLC0415
+
+    import yaml  # noqa: PLC0415
+    from distributed import Client, LocalCluster  # noqa: PLC0415
+
+    from neural_dynamics import sweep, sweep_config  # noqa: PLC0415
+
+    raw = yaml.safe_load((TESTS.parent / "data" / "sweeps" / "jansen_rit_atlas.yaml").read_text())
+    raw["chunk_size"] = 3
+    raw["grid"] = {"coupling_c": [100.0, 135.0], "input_p": [60.0, 120.0, 180.0]}
+    warm = sweep_config.validate(raw)  # loads the compiled code in each worker first
+    raw["grid"] = {"coupling_c": [100.0, 120.0, 135.0, 145.0, 160.0, 240.0],
+                   "input_p": [60.0, 100.0, 140.0, 180.0, 220.0, 260.0, 300.0, 360.0]}
+    config = sweep_config.validate(raw)
+    quiet = open(os.devnull, "w")  # noqa: SIM115
+    rows = [("sweep workload", f"{config.n_points} Jansen-Rit points (attractor search each), "
+                               f"chunks of {raw['chunk_size']}")]
+    with tempfile.TemporaryDirectory() as folder:
+        sweep.run_sweep(warm, Path(folder) / "warm", stream=quiet)  # compile, warm caches
+        started = time.perf_counter()
+        sweep.run_sweep(config, Path(folder) / "in_process", stream=quiet)
+        single = time.perf_counter() - started
+        rows.append(("sweep in this process", f"{single:.1f} s, "
+                                              f"{config.n_points / single:.2f} points/s"))
+        sweep._single_threaded_env()
+        for workers in (1, 2):
+            started = time.perf_counter()
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                              dashboard_address=":0") as cluster, Client(cluster) as client:
+                up = time.perf_counter() - started
+                sweep.run_sweep(warm, Path(folder) / f"warm_{workers}", client, stream=quiet)
+                started = time.perf_counter()
+                sweep.run_sweep(config, Path(folder) / f"workers_{workers}", client,
+                                stream=quiet)
+                seconds = time.perf_counter() - started
+            rows.append((f"sweep on {workers} Dask worker(s)",
+                         f"{seconds:.1f} s, {config.n_points / seconds:.2f} points/s, "
+                         f"{single / seconds:.2f}x in-process (cluster start {up:.1f} s)"))
+    quiet.close()
+    return rows
+
+
 def print_rows(rows) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
@@ -312,8 +361,9 @@ def print_rows(rows) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmarks of the book's kernels and chapters.")
     parser.add_argument("--quick", action="store_true", help="estimate the reference from 1/10")
-    parser.add_argument("--only", choices=["network"],
-                        help="run one section alone: 'network' is the network kernel at scale")
+    parser.add_argument("--only", choices=["network", "sweep"],
+                        help="run one section alone: 'network' is the network kernel at scale, "
+                             "'sweep' the Dask sweep runner's throughput")
     parser.add_argument("--scale-worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale_worker:
@@ -323,6 +373,9 @@ def main() -> int:
         return 0
     if args.only == "network":
         print_rows(scale_figures())
+        return 0
+    if args.only == "sweep":
+        print_rows(sweep_figures())
         return 0
 
     currents = sweeps.current_grid_na(0.0, 10.5, FINE_STEP_NA)
@@ -374,6 +427,7 @@ def main() -> int:
                                  if name in CHAPTER_TARGETS_S else ""))
           for name, seconds in chapters.items()],
         *scale_figures(),
+        *sweep_figures(),
     ]
     print_rows(rows)
     met = (plain / compiled >= 100 and default < 10 and extra < plain / 20

@@ -248,6 +248,23 @@ def test_open_loop_is_seeded_and_checks_its_input():
         mf.open_loop_rate_hz(network(), 1.0, 10, 0.1, 500.0, 100.0, 0)
 
 
+def test_open_loop_with_in_degrees():
+    """Equal in-degrees give the same rate as the homogeneous control (to the noise); fewer
+    inhibitory inputs make neurons faster; bad in-degrees are named."""
+    net = network().scaled(3.0)
+    n = 60
+    same = (np.full(n, round(net.k_exc)), np.full(n, round(net.k_inh)))
+    run = mf.open_loop_rate_hz(net, 20.0, n, 0.1, 600.0, 100.0, np.random.default_rng(2), same)
+    base = mf.open_loop_rate_hz(net, 20.0, n, 0.1, 600.0, 100.0, np.random.default_rng(3))
+    assert abs(run.rate_hz - base.rate_hz) < 4 * np.hypot(run.se_hz, base.se_hz)
+    fewer = (same[0], same[1] // 2)
+    low = mf.open_loop_rate_hz(net, 20.0, n, 0.1, 600.0, 100.0, np.random.default_rng(2), fewer)
+    assert low.rate_hz > run.rate_hz + 4 * np.hypot(run.se_hz, low.se_hz)
+    with pytest.raises(ValueError, match=r"in_degrees\[1\]"):
+        mf.open_loop_rate_hz(net, 20.0, n, 0.1, 600.0, 100.0, np.random.default_rng(2),
+                             (same[0], np.full(n - 1, 3)))
+
+
 def test_transfer_slope():
     net = network().scaled(2.0)
     nu = 30.0

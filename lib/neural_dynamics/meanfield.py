@@ -387,7 +387,8 @@ class OpenLoopRate(NamedTuple):
 
 def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons: int,
                       dt_ms: float, duration_ms: float, transient_ms: float,
-                      rng: np.random.Generator) -> OpenLoopRate:
+                      rng: np.random.Generator,
+                      in_degrees: tuple | None = None) -> OpenLoopRate:
     """Simulated transfer function: neurons driven by independent Poisson trains, no network.
 
     Each of ``n_neurons`` fixed-threshold neurons of ``network`` (the neuron, weights, synapse
@@ -423,6 +424,11 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
     rng : numpy.random.Generator
         Source of the input spikes, the OU noise and the initial potentials (uniform between
         E_L and theta).
+    in_degrees : (array of int, array of int), optional
+        Each neuron's own numbers of excitatory and inhibitory inputs (length ``n_neurons``,
+        >= 0), e.g. a network's in-degrees, instead of round(k_exc) and round(k_inh) for all:
+        the control then keeps the quenched in-degree heterogeneity that a homogeneous mean
+        field omits (Amit & Brunel 1997), and only correlations are left out.
     """
     from . import noise  # the OU current of the network chapters
 
@@ -435,9 +441,17 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
         raise TypeError(f"rng = {rng!r}: must be a numpy.random.Generator")
     net = network
     n_steps = int(round(duration / dt))
-    k_in = (int(round(net.k_exc)), int(round(net.k_inh)))
+    if in_degrees is None:
+        k_in = (int(round(net.k_exc)), int(round(net.k_inh)))
+    elif len(in_degrees) != 2:
+        raise ValueError(f"in_degrees has {len(in_degrees)} entries: must be 2 (excitatory, "
+                         "inhibitory)")
+    else:
+        k_in = tuple(_in_degree_array(name, k, n) for name, k in
+                     zip(("in_degrees[0]", "in_degrees[1]"), in_degrees, strict=True))
     synapses = (net.excitatory, net.inhibitory)
     events = [_poisson_events(rng, n, k, nu, n_steps, dt) for k in k_in]
+    k_in = tuple(int(np.max(k)) for k in k_in)  # gates per neuron (enough for the largest)
     ou = noise.ou_current_na(rng, (n,), n_steps, dt, net.noise_tau_ms, net.noise_sigma_na)
     v0 = rng.uniform(net.e_leak_mv, net.theta_mv, n)
     spikes = _open_loop_numba(
@@ -452,9 +466,22 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
     return OpenLoopRate(float(rates.mean()), float(rates.std(ddof=1) / np.sqrt(n)), nu)
 
 
+def _in_degree_array(name, values, n_neurons):
+    """Per-neuron input counts: integers >= 0, one per neuron."""
+    array = np.asarray(values)
+    if (array.shape != (n_neurons,) or not np.issubdtype(array.dtype, np.integer)
+            or np.any(array < 0)):
+        raise ValueError(f"{name} = {values!r}: must be {n_neurons} integers >= 0, one per "
+                         "neuron")
+    return array.astype(np.int64)
+
+
 def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
     """(offsets, steps, inputs): neuron i's input spikes are entries offsets[i]:offsets[i+1],
-    sorted by step; steps[m] is the step k whose interval (t_k, t_{k+1}] holds spike m."""
+    sorted by step; steps[m] is the step k whose interval (t_k, t_{k+1}] holds spike m.
+    ``k_inputs`` is one count for all neurons or an array with one per neuron."""
+    if not np.isscalar(k_inputs):
+        return _poisson_events_each(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms)
     span_ms = n_steps * dt_ms
     counts = (rng.poisson(k_inputs * rate_hz * span_ms / 1000.0, n_neurons) if k_inputs
               else np.zeros(n_neurons, dtype=np.int64))
@@ -464,6 +491,19 @@ def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
     order = np.lexsort((times, owner))
     steps = np.minimum((times[order] / dt_ms).astype(np.int64), n_steps - 1)
     inputs = rng.integers(0, max(k_inputs, 1), int(offsets[-1])).astype(np.int64)
+    return offsets, steps, inputs
+
+
+def _poisson_events_each(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
+    """:func:`_poisson_events` with neuron i receiving ``k_inputs[i]`` trains."""
+    span_ms = n_steps * dt_ms
+    counts = rng.poisson(k_inputs * rate_hz * span_ms / 1000.0)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    times = rng.uniform(0.0, span_ms, int(offsets[-1]))
+    owner = np.repeat(np.arange(n_neurons), counts)
+    order = np.lexsort((times, owner))
+    steps = np.minimum((times[order] / dt_ms).astype(np.int64), n_steps - 1)
+    inputs = rng.integers(0, np.maximum(np.repeat(k_inputs, counts), 1)).astype(np.int64)
     return offsets, steps, inputs
 
 

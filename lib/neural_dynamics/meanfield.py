@@ -478,32 +478,18 @@ def _in_degree_array(name, values, n_neurons):
 
 def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
     """(offsets, steps, inputs): neuron i's input spikes are entries offsets[i]:offsets[i+1],
-    sorted by step; steps[m] is the step k whose interval (t_k, t_{k+1}] holds spike m.
-    ``k_inputs`` is one count for all neurons or an array with one per neuron."""
-    if not np.isscalar(k_inputs):
-        return _poisson_events_each(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms)
+    sorted by step; steps[m] is the step k whose interval (t_k, t_{k+1}] holds spike m and
+    inputs[m] which of the neuron's trains it belongs to. ``k_inputs`` is one count for all
+    neurons or an array with one per neuron."""
+    k = np.broadcast_to(np.asarray(k_inputs, dtype=np.int64), (n_neurons,))
     span_ms = n_steps * dt_ms
-    counts = (rng.poisson(k_inputs * rate_hz * span_ms / 1000.0, n_neurons) if k_inputs
-              else np.zeros(n_neurons, dtype=np.int64))
+    counts = rng.poisson(k * rate_hz * span_ms / 1000.0)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     times = rng.uniform(0.0, span_ms, int(offsets[-1]))
     owner = np.repeat(np.arange(n_neurons), counts)
     order = np.lexsort((times, owner))
     steps = np.minimum((times[order] / dt_ms).astype(np.int64), n_steps - 1)
-    inputs = rng.integers(0, max(k_inputs, 1), int(offsets[-1])).astype(np.int64)
-    return offsets, steps, inputs
-
-
-def _poisson_events_each(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
-    """:func:`_poisson_events` with neuron i receiving ``k_inputs[i]`` trains."""
-    span_ms = n_steps * dt_ms
-    counts = rng.poisson(k_inputs * rate_hz * span_ms / 1000.0)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    times = rng.uniform(0.0, span_ms, int(offsets[-1]))
-    owner = np.repeat(np.arange(n_neurons), counts)
-    order = np.lexsort((times, owner))
-    steps = np.minimum((times[order] / dt_ms).astype(np.int64), n_steps - 1)
-    inputs = rng.integers(0, np.maximum(np.repeat(k_inputs, counts), 1)).astype(np.int64)
+    inputs = rng.integers(0, np.maximum(np.repeat(k, counts), 1)).astype(np.int64)
     return offsets, steps, inputs
 
 

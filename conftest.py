@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from neural_dynamics.results import RESULTS_DIR_VARIABLE
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tools"))
 import book_lock  # noqa: E402
 
-os.environ.setdefault("NEURAL_DYNAMICS_RESULTS_DIR", tempfile.mkdtemp(prefix="nd-test-results-"))
+os.environ.setdefault(RESULTS_DIR_VARIABLE, tempfile.mkdtemp(prefix="nd-test-results-"))
 _LOCK = []
 
 

@@ -14,6 +14,7 @@ the chapters' other tests.
 from __future__ import annotations
 
 import papermill
+import pytest
 from jupyter_client.manager import KernelManager
 from papermill.translators import translate_parameters
 
@@ -57,3 +58,16 @@ class ChapterKernel:
     def close(self) -> None:
         self.client.stop_channels()
         self.manager.shutdown_kernel(now=True)
+
+
+def kernel_fixture(chapter: str):
+    """A module-scoped ``kernel`` fixture: one :class:`ChapterKernel` for a test module's
+    input-check cases (``kernel = kernel_fixture("excitability")`` in the module)."""
+
+    @pytest.fixture(scope="module")
+    def kernel():
+        chapter_kernel = ChapterKernel(chapter)
+        yield chapter_kernel
+        chapter_kernel.close()
+
+    return kernel

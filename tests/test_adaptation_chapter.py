@@ -11,16 +11,11 @@ from neural_dynamics import adaptation, metrics, presets
 from neural_dynamics.results import read_results, significant
 
 import reference
-from chapter_kernel import ChapterKernel
+from chapter_kernel import kernel_fixture
 from notebooks import execute, glued, parameters, unresolved_or_not_a_number
 
-
-@pytest.fixture(scope="module")
-def kernel():
-    """One kernel for the input-check tests (papermill would start one per case)."""
-    chapter_kernel = ChapterKernel("adaptation")
-    yield chapter_kernel
-    chapter_kernel.close()
+# one kernel for the input-check cases (papermill would start one per case)
+kernel = kernel_fixture("adaptation")
 
 
 REQUIRED = {

@@ -10,16 +10,11 @@ from neural_dynamics import cycles, psp, transfer
 from neural_dynamics import neural_mass as nm
 from neural_dynamics.results import read_results, significant
 
-from chapter_kernel import ChapterKernel
+from chapter_kernel import kernel_fixture
 from notebooks import execute, parameters
 
-
-@pytest.fixture(scope="module")
-def kernel():
-    """One kernel for the input-check tests (papermill would start one per case)."""
-    chapter_kernel = ChapterKernel("cross_scale")
-    yield chapter_kernel
-    chapter_kernel.close()
+# one kernel for the input-check cases (papermill would start one per case)
+kernel = kernel_fixture("cross_scale")
 
 ROWS = ["membrane_sd_mv", "siegert_mean_rel_error_pct", "sigmoid_r_per_mv", "sigmoid_v0_mv",
         "sigmoid_e0_per_s", "sigmoid_slope_times_sd", "jr_rescaling_max_diff_mv",

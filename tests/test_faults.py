@@ -20,6 +20,8 @@ import numpy as np
 import psutil
 import pytest
 
+from neural_dynamics.results import RESULTS_DIR_VARIABLE
+
 from conftest import ROOT
 
 PYTHON = sys.executable
@@ -55,7 +57,7 @@ def parameter_set(root: Path, name: str, chapters: dict[str, str]) -> str:
 
 def start(root: Path, *args) -> subprocess.Popen:
     """``python tools/run_chapters.py ARGS`` in ``root``, in its own process group."""
-    env = {k: v for k, v in os.environ.items() if k != "NEURAL_DYNAMICS_RESULTS_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != RESULTS_DIR_VARIABLE}
     return subprocess.Popen([PYTHON, str(root / "tools" / "run_chapters.py"), *args], cwd=root,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -175,7 +177,7 @@ def test_a_run_refuses_while_tests_read_the_book_and_the_tests_refuse_during_a_r
 def test_papermill_into_another_folder_never_touches_the_repository_results(tmp_path):
     """The README's papermill command, with ``results_dir`` set, writes only there."""
     before = {p.name: p.read_bytes() for p in (ROOT / "data" / "results").iterdir()}
-    env = {k: v for k, v in os.environ.items() if k != "NEURAL_DYNAMICS_RESULTS_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != RESULTS_DIR_VARIABLE}
     run = subprocess.run([PAPERMILL, str(ROOT / "book" / "excitability.ipynb"),
                           str(tmp_path / "out.ipynb"), "-p", "results_dir", str(tmp_path / "res"),
                           "-p", "current_step_na", "1.5", "--no-progress-bar"],

@@ -11,16 +11,11 @@ from neural_dynamics import neural_mass as nm
 from neural_dynamics import spectra
 from neural_dynamics.results import read_results, significant
 
-from chapter_kernel import ChapterKernel
+from chapter_kernel import kernel_fixture
 from notebooks import BOOK, execute, glued, parameters, read, unresolved_or_not_a_number
 
-
-@pytest.fixture(scope="module")
-def kernel():
-    """One kernel for the input-check tests (papermill would start one per case)."""
-    chapter_kernel = ChapterKernel("neural_mass")
-    yield chapter_kernel
-    chapter_kernel.close()
+# one kernel for the input-check cases (papermill would start one per case)
+kernel = kernel_fixture("neural_mass")
 
 
 REQUIRED = {

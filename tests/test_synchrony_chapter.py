@@ -10,16 +10,11 @@ from neural_dynamics.networks import coupled_pair
 from neural_dynamics.results import read_results, significant
 
 import reference
-from chapter_kernel import ChapterKernel
+from chapter_kernel import kernel_fixture
 from notebooks import NOT_A_NUMBER, execute, glue_references, glued, parameters
 
-
-@pytest.fixture(scope="module")
-def kernel():
-    """One kernel for the input-check tests (papermill would start one per case)."""
-    chapter_kernel = ChapterKernel("synchrony")
-    yield chapter_kernel
-    chapter_kernel.close()
+# one kernel for the input-check cases (papermill would start one per case)
+kernel = kernel_fixture("synchrony")
 
 
 REQUIRED = {

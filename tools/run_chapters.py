@@ -39,6 +39,8 @@ import papermill
 import psutil
 import yaml
 
+from neural_dynamics.results import RESULTS_DIR_VARIABLE
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import book_lock  # noqa: E402
 
@@ -51,7 +53,6 @@ NOTE = BOOK / "_parameter_set.md"
 CHAPTERS = ("excitability", "adaptation", "synchrony", "neural_mass", "cross_scale",
             "regime_maps")
 INJECTED = "injected-parameters"
-RESULTS_DIR_VARIABLE = "NEURAL_DYNAMICS_RESULTS_DIR"  # read by neural_dynamics.results
 DEFAULTS = "defaults"
 
 

@@ -1,6 +1,7 @@
 """The book is set up for publishing: a valid Pages workflow, a sitemap and Open Graph tags with
 absolute URLs under the address derived from the repository (``_config.yml``), launch buttons."""
 
+import json
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from notebooks import copy_book, shared_build
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 sys.path.insert(0, str(ROOT / "tools"))
 import book_html_fixes  # noqa: E402
+import colab_cell  # noqa: E402
 import print_pdf  # noqa: E402
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
@@ -133,3 +135,64 @@ def test_the_book_prints_to_a_pdf_with_every_chapter(built_html, tmp_path):
         title = re.sub(r"\s+", "", title)
         # Chromium's outline sometimes repeats a wrapped heading's last words: a prefix match
         assert any(entry.startswith(title) for entry in outline), (title, sorted(outline))
+
+
+# --- the Colab set-up cell (tools/colab_cell.py) -------------------------------------------------
+
+
+def test_every_notebook_has_the_current_colab_cell():
+    """One cell per notebook, before its parameters, written from _config.yml's repository."""
+    assert colab_cell.main(["--check"]) == 0, "run python tools/colab_cell.py"
+
+
+def test_colab_cell_follows_the_repository_setting():
+    source = colab_cell.cell_source("https://github.com/someone/a-fork.git", "dev")
+    assert '"https://github.com/someone/a-fork.git"' in source
+    assert '"/content/a-fork"' in source and '"--branch", "dev"' in source
+    assert '"myst-nb==' in source  # pinned as in requirements.txt
+
+
+def run_cell(source: str, colab: bool, cwd: Path) -> dict:
+    """Run a set-up cell in a fresh Python (with a stand-in ``google.colab`` module when ``colab``),
+    then import the library as a chapter would; return where things were found."""
+    script = "\n".join([
+        "import json, os, sys, types",
+        "path_before = list(sys.path)",
+        "sys.modules['google.colab'] = types.ModuleType('google.colab')" if colab else "",
+        source,
+        "import neural_dynamics",
+        "from neural_dynamics import results",
+        "print(json.dumps({'library': neural_dynamics.__file__, 'data': str(results.data_dir()),",
+        "                  'cwd': os.getcwd(), 'path_changed': sys.path != path_before}))",
+    ])
+    run = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_colab_cell_does_nothing_outside_colab(tmp_path):
+    found = run_cell(colab_cell.cell_source(*colab_cell.repository()), colab=False, cwd=tmp_path)
+    assert found == {"library": found["library"], "data": str(ROOT / "data"), "cwd": str(tmp_path),
+                     "path_changed": False}
+    assert not list(tmp_path.iterdir())
+
+
+def test_colab_cell_in_colab_clones_the_repository_and_uses_its_library(tmp_path):
+    """In a stand-in Colab, the cell clones (here a local copy of this repository, by file://),
+    and the chapter then imports the clone's library, finds the clone's data/ and runs in its
+    book/; run twice, the second run reuses the clone."""
+    source_repo = tmp_path / "origin"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(source_repo)], check=True)
+    subprocess.run(["git", "-C", str(source_repo), "checkout", "--quiet", "-B", "colab-test"],
+                   check=True)
+    colab_root = tmp_path / "content"
+    colab_root.mkdir()
+    source = colab_cell.cell_source(f"file://{source_repo}", "colab-test", str(colab_root))
+    checkout = colab_root / "origin"
+    for _ in range(2):
+        found = run_cell(source, colab=True, cwd=tmp_path)
+        assert Path(found["library"]).is_relative_to(checkout / "lib")
+        assert found["data"] == str(checkout / "data")
+        assert found["cwd"] == str(checkout / "book")
+        assert (checkout / "data" / "results").is_dir()

@@ -157,9 +157,9 @@ def test_spectrum_bytes_bounds_what_the_spectrum_holds(members, samples, transie
     import tracemalloc
 
     x = np.random.default_rng(0).normal(size=(members, samples))
-    # One untraced call first: the first call in a process also allocates one-time things (scipy's lazily
-    # imported modules and caches, ~23 kB), which are not the spectrum's working memory that the estimate
-    # bounds; whether they fall in this test depended on which tests ran before it in the worker.
+    # One untraced call first: the first call in a process also allocates one-time things
+    # (scipy's lazily imported modules and caches, ~23 kB), not the spectrum's working memory
+    # that the estimate bounds; whether they fell in this test depended on the tests before it.
     nm.eeg_spectrum(x, 1e-3, transient_s, segment_s, overlap_s)
     tracemalloc.start()
     try:

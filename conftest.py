@@ -29,3 +29,43 @@ def pytest_configure(config):
         _LOCK.append(book_lock.acquire(ROOT, shared=True, holder="the tests (pytest)"))
     except book_lock.BookBusy as busy:
         pytest.exit(str(busy), returncode=3)
+
+
+# The longest units of work first. pytest-xdist (--dist loadscope --no-loadscope-reorder) hands
+# whole modules, classes and notebooks to the two workers in collection order; by default it
+# would order them by their number of tests, which puts the parameter sets (a few tests of
+# minutes each) last, where one worker runs them alone while the other idles. Longest first
+# (the longest-processing-time rule) keeps both workers busy to the end. Measured with
+# `pytest --durations`; a unit missing here runs after these, in collection order.
+LONGEST_FIRST = [
+    "tests/test_parameter_sets.py::TestShiftedSweeps",
+    "tests/test_parameter_sets.py::TestEdgeCases",
+    "book/cross_scale.ipynb",
+    "tests/test_faults.py",
+    "tests/test_adaptation_chapter.py",
+    "book/synchrony.ipynb",
+    "tests/test_sweep_runner.py",
+    "tests/test_excitability_chapter.py",
+    "book/neural_mass.ipynb",
+    "tests/test_synchrony_chapter.py",
+    "tests/test_cross_scale_chapter.py",
+    "tests/test_cycles.py",
+    "tests/test_neural_mass_chapter.py",
+    "tests/test_publishing.py",
+    "book/adaptation.ipynb",
+    "tests/test_meanfield.py",
+    "tests/test_parameter_sets.py::TestFineGrid",
+    "book/excitability.ipynb",
+    "book/regime_maps.ipynb",
+]
+
+
+def _rank(nodeid: str) -> int:
+    for rank, unit in enumerate(LONGEST_FIRST):
+        if nodeid == unit or nodeid.startswith(unit + "::"):
+            return rank
+    return len(LONGEST_FIRST)
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: a unit's own order is kept

@@ -85,19 +85,6 @@ def test_papermill_bad_grid_names_the_parameter(kernel, tmp_path):
         kernel.run(results_dir=str(tmp_path / "results"), current_step_na=0.0)
 
 
-def test_fine_grid_parameter_set_brings_grid_rheobase_within_a_step(root, tmp_path):
-    import yaml
-
-    overrides = yaml.safe_load((root / "data/params/fine_grid/excitability.yaml").read_text())
-    execute("excitability", tmp_path, **overrides)
-    got = read_results("excitability", tmp_path / "results")
-    step = overrides["current_step_na"]
-    for key in ("fixed", "dynamic"):
-        finite = got[f"rheobase_finite_duration_{key}_na"]
-        assert finite <= got[f"rheobase_grid_{key}_na"] < finite + step
-    assert np.isclose(got["rheobase_grid_fixed_na"], 1.55)
-
-
 @pytest.mark.parametrize("overrides, message", [
     ({"current_step_na": 1e-9},
      r"current_min_na, current_max_na, current_step_na ask for 1\.05e\+10 values in the grid; "

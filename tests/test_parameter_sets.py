@@ -9,6 +9,9 @@ chapters and of the landing page resolves, and no glued text reads nan or inf. T
 """
 
 import nbformat
+import numpy as np
+
+from neural_dynamics.results import read_results
 
 from conftest import ROOT
 from notebooks import build_book, copy_book, run_chapters, unresolved_or_not_a_number
@@ -84,3 +87,12 @@ class TestFineGrid:
     def test_every_glue_resolves_and_none_reads_nan(self, tmp_path_factory):
         problems = glue_problems("fine_grid", tmp_path_factory)
         assert not problems, "parameter set fine_grid:\n" + "\n".join(problems)
+
+    def test_the_fine_grid_brings_chapter_1s_grid_rheobase_within_a_step(self, tmp_path_factory):
+        """The set's purpose (chapter 1 at a 0.05 nA step), checked on the same execution."""
+        got = read_results("excitability", executed_book("fine_grid", tmp_path_factory) / "results")
+        step = run_chapters.load_parameter_set("fine_grid", "excitability")["current_step_na"]
+        for key in ("fixed", "dynamic"):
+            finite = got[f"rheobase_finite_duration_{key}_na"]
+            assert finite <= got[f"rheobase_grid_{key}_na"] < finite + step
+        assert np.isclose(got["rheobase_grid_fixed_na"], 1.55)

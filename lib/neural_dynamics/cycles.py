@@ -39,6 +39,12 @@ from .spectra import harmonic_number
 
 #: Largest Runge-Kutta step, s: (a h)^4 ~ 2e-11 for a = 100/s.
 MAX_STEP_S = 2e-5
+#: The book's line between the two families of Jansen-Rit cycles (chapter 4, the regime maps,
+#: chapter 5): a cycle whose output u_p swings by more than this (mV, peak to peak) is
+#: spike-like (the tens-of-mV "epileptic" spikes of Jansen & Rit 1995; Grimbert & Faugeras
+#: 2006), a smaller one a Hopf (alpha-band) cycle. The line is a convention between the two
+#: families, not a bifurcation (near C = 140 it misnames some cycles; chapter 4 says where).
+SPIKE_LIKE_MV = 7.0
 
 
 @numba.njit(cache=True)

@@ -146,9 +146,6 @@ def evaluate_network(points) -> list[dict]:
 
 # --- the Jansen-Rit model (chapter 4) --------------------------------------------------------
 
-#: A cycle whose output u_p swings by more than this is spike-like, else a Hopf (alpha) cycle,
-#: mV (chapter 4's SPIKE_MV).
-SPIKE_MV = 7.0
 #: Extra initial states (y_p, y_e, y_i, z_p, z_e, z_i) of the attractor search besides rest and
 #: the unstable equilibria: a large excitatory and a large inhibitory kick.
 JR_STARTS = ((0.0, 30.0, 0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 30.0, 0.0, 0.0, 0.0),
@@ -177,7 +174,7 @@ def evaluate_jansen_rit(points) -> list[dict]:
         big = regime.cycles[-1] if regime.cycles else None
         small = regime.cycles[0] if regime.cycles else None
         rows.append({
-            "attractor": regime.name(SPIKE_MV, "Hopf cycle"),
+            "attractor": regime.name(cycles.SPIKE_LIKE_MV, "Hopf cycle"),
             "n_stable_equilibria": len(stable),
             "n_cycles": len(regime.cycles),
             "frequency_hz": big.frequency_hz if big else math.nan,

@@ -27,7 +27,6 @@ so that re-executing unchanged code leaves ``git diff`` empty. The kernel is the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -39,7 +38,7 @@ import papermill
 import psutil
 import yaml
 
-from neural_dynamics.results import RESULTS_DIR_VARIABLE
+from neural_dynamics.results import RESULTS_DIR_VARIABLE, read_manifest, write_manifest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import book_lock  # noqa: E402
@@ -194,12 +193,11 @@ def _stage(chapters: list[str], params: str) -> Path:
                 f"{error.exec_count}) with {error.ename}: {error.evalue}"
                 + (f"; parameters set: {parameters}" if parameters else "")
             ) from None
-    manifest_path = STAGING / "results" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest = read_manifest(STAGING / "results")
     for chapter in chapters:
         if chapter in manifest:
             manifest[chapter]["parameter_set"] = params or DEFAULTS
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_manifest(STAGING / "results", manifest)
     (STAGING / "note.md").write_text(parameter_set_note(manifest))
     return STAGING
 

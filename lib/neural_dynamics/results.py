@@ -137,16 +137,28 @@ def write_results(chapter: str, rows, results_dir=None, parameters: dict | None 
     text = buffer.getvalue()
     csv_path = folder / f"{chapter}.csv"
     _atomic_write(csv_path, text)
-    manifest_path = folder / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest = read_manifest(folder)
     manifest[chapter] = {
         "file": csv_path.name,
         "sha256": hashlib.sha256(text.encode()).hexdigest(),
         "metrics": len(seen),
         "parameters": parameters or {},
     }
-    _atomic_write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    write_manifest(folder, manifest)
     return csv_path
+
+
+def read_manifest(results_dir) -> dict:
+    """``<results_dir>/manifest.json`` as a dict (``{}`` when there is none)."""
+    path = Path(results_dir) / "manifest.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_manifest(results_dir, manifest: dict) -> Path:
+    """Write ``<results_dir>/manifest.json`` atomically, keys sorted (the file's one format)."""
+    path = Path(results_dir) / "manifest.json"
+    _atomic_write(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return path
 
 
 def read_results(chapter: str, results_dir=None) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import papermill
 import pytest
@@ -172,3 +173,37 @@ def test_committed_breakdown_is_the_seed_interval_leaving_the_band(root):
     assert (abs(values["network_i_minus_e_rate_unexplained_hz"])
             < values["network_i_minus_e_rate_strongest_hz"])
     assert np.isfinite(values["meanfield_breakdown_coupling"])
+
+
+def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
+    """Section 5: the ablation over the seeds, the rhythm's sensitivity to tau_inh and the regime
+    rule. The committed run names no regime because its excitatory cells are too regular for
+    the sparse regime (CV below population.IRREGULAR_CV) while the rhythm follows tau_inh much
+    less than a PING cycle does."""
+    from neural_dynamics import meanfield, population
+    from neural_dynamics.params import Neuron, SynapseType
+
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    clear = values["network_clear_rhythm_coupling"]
+    assert 0 < clear <= 30
+    n_seeds = 5  # n_network_seeds at the defaults
+    intact, ablated, near = (values["network_intact_rhythmic_seeds_clear"],
+                             values["network_no_i_to_e_rhythmic_seeds_clear"],
+                             values["network_no_i_to_e_near_intact_seeds_clear"])
+    assert 0 <= near <= ablated <= n_seeds and 0 <= intact <= n_seeds
+    # the PING cycle's sensitivity, recomputed: tau_inh x 0.5, 1, 2 at the clear coupling
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)
+    g_inh = 0.2 * 80 * 0.1 * clear * 0.2
+    taus = np.array([4.0, 8.0, 16.0])
+    ping = [1000.0 / meanfield.ping_period_ms(neuron, 2.5, g_inh, SynapseType(-70.0, t, 0.2),
+                                              2.0) for t in taus]
+    assert values["ping_tau_inh_sensitivity"] == pytest.approx(
+        population.log_sensitivity(ping, taus), rel=1e-6)
+    assert values["ping_tau_inh_sensitivity"] < 0
+    code = values["network_rhythm_regime_code"]
+    if values["network_rhythm_e_isi_cv_min"] < population.IRREGULAR_CV:
+        assert code != 1.0  # not "sparse" with cells more regular than the rule allows
+    if abs(values["network_rhythm_tau_inh_sensitivity"]) < population.SENSITIVITY_FRACTION * abs(
+            values["ping_tau_inh_sensitivity"]):
+        assert code != 2.0  # not "PING" when the rhythm does not follow tau_inh

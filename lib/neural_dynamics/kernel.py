@@ -87,118 +87,185 @@ def _prepare(neuron_par, type_par, gate_type, gate_init, gate_indptr, targets, w
     return state, s, g_type, type_state
 
 
-@numba.njit(cache=True, inline="always")
-def _relax_one(neuron_par, gated, current, noise, ou, dt, b0, k, k0, state, v, theta, eta,
-               g_type, type_state, fired):
-    """One step of V, theta and the conductances of a single member (m = 1), neuron by neuron
-    in one pass; note and reset the neurons that reach threshold. Returns how many fired.
+@numba.njit(cache=True)
+def _steps_one(neuron_par, type_par, gate_type, gate_indptr, targets, weights, source_indptr,
+               source_gates, gated, current, noise, ou, dt, b0, k0, n_chunk, state, v, theta,
+               eta, s, g_type, type_state, fired, traces, spikes, n_spikes):
+    """Steps k0 .. k0 + n_chunk - 1 of a single member (m = 1), neuron by neuron in one pass;
+    returns the spikes so far (see ``_advance``).
 
-    The same arithmetic as ``_relax_batch`` in a loop without the member axis: a large
-    network is one member, and tiny member loops would dominate its cost."""
-    n_types = g_type.shape[0]
+    The same arithmetic as ``_steps_batch`` in loops without the member axis: a large network
+    is one member, and tiny member loops would dominate its cost."""
+    n_neurons, n_types, n_gates = neuron_par.shape[1], g_type.shape[0], s.shape[0]
     varying = current.shape[2] > 1
     noisy = noise.shape[0] > 0
-    ik = k if varying else 0
-    n_fired = 0
-    for n in range(neuron_par.shape[1]):
-        i_k = current[b0, n, ik]
-        if noisy:  # eta_k: sigma xi_0 at k = 0, else sigma sqrt(1 - a^2) xi_k + a eta_{k-1}
-            if k == 0:
-                eta[n, 0] = ou[2] * noise[0, 0, n]
-            else:
-                eta[n, 0] = ou[1] * noise[0, k - k0, n] + ou[0] * eta[n, 0]
-            i_k += eta[n, 0]
-        if gated[n]:
-            g_eq = state[G_LEAK, n, 0]
-            g_e = state[G_LEAK_E, n, 0]
-            for c in range(n_types):
-                g_eq += g_type[c, n, 0]
-                g_e += g_type[c, n, 0] * type_state[E_TYPE, c, 0]
-            v_inf = g_e / g_eq + i_k / g_eq
-            decay = np.exp(-dt / (state[CAPACITANCE, n, 0] / g_eq))
-            v[n, 0] = v_inf + (v[n, 0] - v_inf) * decay
-        elif varying or noisy:
-            g_leak = state[G_LEAK, n, 0]
-            v_inf = state[G_LEAK_E, n, 0] / g_leak + i_k / g_leak
-            v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
-        else:
-            v_inf = state[V_INF_FIXED, n, 0]
-            v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
-        rest = state[THETA_REST, n, 0]
-        theta[n, 0] = rest + (theta[n, 0] - rest) * state[DECAY_THETA, n, 0]
-        if v[n, 0] >= theta[n, 0]:
-            fired[n_fired, 0] = n
-            fired[n_fired, 1] = 0
-            n_fired += 1
-            v[n, 0] = neuron_par[b0, n, E_LEAK]
-            theta[n, 0] = neuron_par[b0, n, THETA_SPIKE]
-    for c in range(n_types):
-        decay_c = type_state[DECAY_TYPE, c, 0]
-        g_c = g_type[c]
-        for n in range(neuron_par.shape[1]):
-            g_c[n, 0] *= decay_c
-    return n_fired
-
-
-@numba.njit(cache=True, inline="always")
-def _relax_batch(neuron_par, gated, current, noise, ou, dt, b0, m, k, k0, state, v, theta, eta,
-                 g_type, type_state, fired, scratch):
-    """``_relax_one`` for m members at once, with the member as the innermost loop so that
-    the compiler vectorises the updates across members; ``scratch`` is (3, width) workspace."""
-    n_neurons, n_types = neuron_par.shape[1], g_type.shape[0]
-    varying = current.shape[2] > 1
-    noisy = noise.shape[0] > 0
-    ik = k if varying else 0
-    i_k, g_eq, g_e = scratch[0], scratch[1], scratch[2]
-    for n in range(n_neurons):
-        if gated[n] or varying or noisy:
-            for i in range(m):
-                i_k[i] = current[b0 + i, n, ik]
-        if noisy:
-            for i in range(m):
-                if k == 0:
-                    eta[n, i] = ou[2] * noise[i, 0, n]
-                else:
-                    eta[n, i] = ou[1] * noise[i, k - k0, n] + ou[0] * eta[n, i]
-                i_k[i] += eta[n, i]
-        if gated[n]:
-            for i in range(m):
-                g_eq[i] = state[G_LEAK, n, i]
-                g_e[i] = state[G_LEAK_E, n, i]
-            for c in range(n_types):
-                for i in range(m):
-                    g_eq[i] += g_type[c, n, i]
-                    g_e[i] += g_type[c, n, i] * type_state[E_TYPE, c, i]
-            for i in range(m):
-                v_inf = g_e[i] / g_eq[i] + i_k[i] / g_eq[i]
-                decay = np.exp(-dt / (state[CAPACITANCE, n, i] / g_eq[i]))
-                v[n, i] = v_inf + (v[n, i] - v_inf) * decay
-        elif varying or noisy:
-            for i in range(m):
-                g_leak = state[G_LEAK, n, i]
-                v_inf = state[G_LEAK_E, n, i] / g_leak + i_k[i] / g_leak
-                v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
-        else:
-            for i in range(m):
-                v_inf = state[V_INF_FIXED, n, i]
-                v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
-        for i in range(m):
-            rest = state[THETA_REST, n, i]
-            theta[n, i] = rest + (theta[n, i] - rest) * state[DECAY_THETA, n, i]
-    for c in range(n_types):
+    record = traces[0].shape[0] > 0
+    for k in range(k0, k0 + n_chunk):
+        # V and theta relax, the conductances decay, spikes at t_{k+1} are noted and reset
+        ik = k if varying else 0
+        n_fired = 0
         for n in range(n_neurons):
-            for i in range(m):
-                g_type[c, n, i] *= type_state[DECAY_TYPE, c, i]
-    n_fired = 0
-    for n in range(n_neurons):
-        for i in range(m):
-            if v[n, i] >= theta[n, i]:
+            i_k = current[b0, n, ik]
+            if noisy:  # eta_k: sigma xi_0 at k = 0, else sigma sqrt(1 - a^2) xi_k + a eta_{k-1}
+                if k == 0:
+                    eta[n, 0] = ou[2] * noise[0, 0, n]
+                else:
+                    eta[n, 0] = ou[1] * noise[0, k - k0, n] + ou[0] * eta[n, 0]
+                i_k += eta[n, 0]
+            if gated[n]:
+                g_eq = state[G_LEAK, n, 0]
+                g_e = state[G_LEAK_E, n, 0]
+                for c in range(n_types):
+                    g_eq += g_type[c, n, 0]
+                    g_e += g_type[c, n, 0] * type_state[E_TYPE, c, 0]
+                v_inf = g_e / g_eq + i_k / g_eq
+                decay = np.exp(-dt / (state[CAPACITANCE, n, 0] / g_eq))
+                v[n, 0] = v_inf + (v[n, 0] - v_inf) * decay
+            elif varying or noisy:
+                g_leak = state[G_LEAK, n, 0]
+                v_inf = state[G_LEAK_E, n, 0] / g_leak + i_k / g_leak
+                v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
+            else:
+                v_inf = state[V_INF_FIXED, n, 0]
+                v[n, 0] = v_inf + (v[n, 0] - v_inf) * state[DECAY_M, n, 0]
+            rest = state[THETA_REST, n, 0]
+            theta[n, 0] = rest + (theta[n, 0] - rest) * state[DECAY_THETA, n, 0]
+            if v[n, 0] >= theta[n, 0]:
                 fired[n_fired, 0] = n
-                fired[n_fired, 1] = i
+                fired[n_fired, 1] = 0
                 n_fired += 1
-                v[n, i] = neuron_par[b0 + i, n, E_LEAK]
-                theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
-    return n_fired
+                v[n, 0] = neuron_par[b0, n, E_LEAK]
+                theta[n, 0] = neuron_par[b0, n, THETA_SPIKE]
+        for c in range(n_types):
+            decay_c = type_state[DECAY_TYPE, c, 0]
+            for n in range(n_neurons):
+                g_type[c, n, 0] *= decay_c
+        for j in range(n_gates):
+            s[j, 0] *= type_state[DECAY_TYPE, gate_type[j], 0]
+        if n_fired > 0:
+            n_spikes = _deliver(type_par, gate_type, gate_indptr, targets, weights,
+                                source_indptr, source_gates, b0, k, s, g_type, fired, n_fired,
+                                spikes, n_spikes)
+        if record:
+            _record(traces, b0, 1, k, v, theta, s)
+    return n_spikes
+
+
+@numba.njit(cache=True)
+def _steps_batch(neuron_par, type_par, gate_type, gate_indptr, targets, weights, source_indptr,
+                 source_gates, gated, current, noise, ou, dt, b0, m, k0, n_chunk, state, v,
+                 theta, eta, s, g_type, type_state, fired, traces, spikes, n_spikes):
+    """``_steps_one`` for m members at once, with the member as the innermost loop so that
+    the compiler vectorises the updates across members."""
+    n_neurons, n_types, n_gates = neuron_par.shape[1], g_type.shape[0], s.shape[0]
+    varying = current.shape[2] > 1
+    noisy = noise.shape[0] > 0
+    record = traces[0].shape[0] > 0
+    i_k, g_eq, g_e = np.empty(m), np.empty(m), np.empty(m)
+    for k in range(k0, k0 + n_chunk):
+        # V and theta relax, the conductances decay, spikes at t_{k+1} are noted and reset
+        ik = k if varying else 0
+        for n in range(n_neurons):
+            if gated[n] or varying or noisy:
+                for i in range(m):
+                    i_k[i] = current[b0 + i, n, ik]
+            if noisy:
+                for i in range(m):
+                    if k == 0:
+                        eta[n, i] = ou[2] * noise[i, 0, n]
+                    else:
+                        eta[n, i] = ou[1] * noise[i, k - k0, n] + ou[0] * eta[n, i]
+                    i_k[i] += eta[n, i]
+            if gated[n]:
+                for i in range(m):
+                    g_eq[i] = state[G_LEAK, n, i]
+                    g_e[i] = state[G_LEAK_E, n, i]
+                for c in range(n_types):
+                    for i in range(m):
+                        g_eq[i] += g_type[c, n, i]
+                        g_e[i] += g_type[c, n, i] * type_state[E_TYPE, c, i]
+                for i in range(m):
+                    v_inf = g_e[i] / g_eq[i] + i_k[i] / g_eq[i]
+                    decay = np.exp(-dt / (state[CAPACITANCE, n, i] / g_eq[i]))
+                    v[n, i] = v_inf + (v[n, i] - v_inf) * decay
+            elif varying or noisy:
+                for i in range(m):
+                    g_leak = state[G_LEAK, n, i]
+                    v_inf = state[G_LEAK_E, n, i] / g_leak + i_k[i] / g_leak
+                    v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
+            else:
+                for i in range(m):
+                    v_inf = state[V_INF_FIXED, n, i]
+                    v[n, i] = v_inf + (v[n, i] - v_inf) * state[DECAY_M, n, i]
+            for i in range(m):
+                rest = state[THETA_REST, n, i]
+                theta[n, i] = rest + (theta[n, i] - rest) * state[DECAY_THETA, n, i]
+        for c in range(n_types):
+            for n in range(n_neurons):
+                for i in range(m):
+                    g_type[c, n, i] *= type_state[DECAY_TYPE, c, i]
+        n_fired = 0
+        for n in range(n_neurons):
+            n_above = 0  # a vectorised count first: most steps have no spike to note
+            for i in range(m):
+                n_above += v[n, i] >= theta[n, i]
+            if n_above == 0:
+                continue
+            for i in range(m):
+                if v[n, i] >= theta[n, i]:
+                    fired[n_fired, 0] = n
+                    fired[n_fired, 1] = i
+                    n_fired += 1
+                    v[n, i] = neuron_par[b0 + i, n, E_LEAK]
+                    theta[n, i] = neuron_par[b0 + i, n, THETA_SPIKE]
+        for j in range(n_gates):
+            c = gate_type[j]
+            for i in range(m):
+                s[j, i] *= type_state[DECAY_TYPE, c, i]
+        if n_fired > 0:
+            n_spikes = _deliver(type_par, gate_type, gate_indptr, targets, weights,
+                                source_indptr, source_gates, b0, k, s, g_type, fired, n_fired,
+                                spikes, n_spikes)
+        if record:
+            _record(traces, b0, m, k, v, theta, s)
+    return n_spikes
+
+
+@numba.njit(cache=True)
+def _deliver(type_par, gate_type, gate_indptr, targets, weights, source_indptr, source_gates,
+             b0, k, s, g_type, fired, n_fired, spikes, n_spikes):
+    """Store the ``n_fired`` spikes at t_{k+1} listed in ``fired`` (rows neuron, member) from
+    row ``n_spikes`` of ``spikes`` on, as far as there is room, and add each one's gate
+    increments to the gates and their targets, in the order of (neuron, member). Returns the
+    spikes so far."""
+    capacity = spikes.shape[0]
+    shared = weights.shape[0] == 1
+    for f in range(n_fired):
+        n, i = fired[f, 0], fired[f, 1]
+        if n_spikes < capacity:
+            spikes[n_spikes, 0] = b0 + i
+            spikes[n_spikes, 1] = n
+            spikes[n_spikes, 2] = k + 1
+        n_spikes += 1
+        for q in range(source_indptr[n], source_indptr[n + 1]):
+            j = source_gates[q]
+            c = gate_type[j]
+            step = type_par[b0 + i, c, DELTA] * (1.0 - s[j, i])
+            s[j, i] += step
+            row = 0 if shared else b0 + i
+            for p in range(gate_indptr[j], gate_indptr[j + 1]):
+                g_type[c, targets[p], i] += weights[row, p] * step
+    return n_spikes
+
+
+@numba.njit(cache=True)
+def _record(traces, b0, m, k, v, theta, s):
+    """Write V, theta and s of members b0 .. b0 + m - 1 at t_{k+1} into ``traces``."""
+    v_out, theta_out, s_out = traces
+    for i in range(m):
+        v_out[b0 + i, :, k + 1] = v[:, i]
+        theta_out[b0 + i, :, k + 1] = theta[:, i]
+        s_out[b0 + i, :, k + 1] = s[:, i]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -281,51 +348,26 @@ def _advance(neuron_par, type_par, gate_type, gate_indptr, targets, weights, sou
     block before the next step, with the block as the innermost loop so that the compiler
     vectorises the updates across networks.
     """
-    # the updated state in arrays of their own, which the compiler knows do not overlap (so it
-    # vectorises across members), copied back at the end
+    # The updated state in arrays of their own, copied back at the end. The time loop runs
+    # inside _steps_one / _steps_batch, entered once per chunk: numba increfs and decrefs
+    # (atomically) every array argument on each call, also of an inline="always" function, and
+    # a call per step (~40 atomic operations) cost more than the update of a block of 64 single
+    # neurons (0.37 -> 0.87 ms per block, issue 13). Inside the loop only a step with spikes
+    # calls a function (_deliver), and a recorded one (_record).
     state, s_kept, g_kept, type_state = model_state
     v, theta, eta = state[V].copy(), state[THETA].copy(), state[ETA].copy()
     s, g_type = s_kept.copy(), g_kept.copy()
-    v_out, theta_out, s_out = traces
-    record = v_out.shape[0] > 0
-    n_neurons, n_gates = neuron_par.shape[1], gate_type.shape[0]
-    capacity = spikes.shape[0]
-    shared = weights.shape[0] == 1
-    fired = np.empty((n_neurons * m, 2), dtype=np.int64)
-    scratch = np.empty((3, m))
-    for k in range(k0, k0 + n_chunk):
-        # V and theta relax, the conductances decay, spikes at t_{k+1} are noted and reset
-        if m == 1:
-            n_fired = _relax_one(neuron_par, gated, current, noise, ou, dt, b0, k, k0, state, v,
-                                 theta, eta, g_type, type_state, fired)
-        else:
-            n_fired = _relax_batch(neuron_par, gated, current, noise, ou, dt, b0, m, k, k0, state,
-                                   v, theta, eta, g_type, type_state, fired, scratch)
-        for j in range(n_gates):
-            c = gate_type[j]
-            for i in range(m):
-                s[j, i] *= type_state[DECAY_TYPE, c, i]
-        # each spike's gate increments onto the targets, in the order of (neuron, member)
-        for f in range(n_fired):
-            n, i = fired[f, 0], fired[f, 1]
-            if n_spikes < capacity:
-                spikes[n_spikes, 0] = b0 + i
-                spikes[n_spikes, 1] = n
-                spikes[n_spikes, 2] = k + 1
-            n_spikes += 1
-            for q in range(source_indptr[n], source_indptr[n + 1]):
-                j = source_gates[q]
-                c = gate_type[j]
-                step = type_par[b0 + i, c, DELTA] * (1.0 - s[j, i])
-                s[j, i] += step
-                row = 0 if shared else b0 + i
-                for p in range(gate_indptr[j], gate_indptr[j + 1]):
-                    g_type[c, targets[p], i] += weights[row, p] * step
-        if record:
-            for i in range(m):
-                v_out[b0 + i, :, k + 1] = v[:, i]
-                theta_out[b0 + i, :, k + 1] = theta[:, i]
-                s_out[b0 + i, :, k + 1] = s[:, i]
+    fired = np.empty((neuron_par.shape[1] * m, 2), dtype=np.int64)
+    if m == 1:
+        n_spikes = _steps_one(neuron_par, type_par, gate_type, gate_indptr, targets, weights,
+                              source_indptr, source_gates, gated, current, noise, ou, dt, b0, k0,
+                              n_chunk, state, v, theta, eta, s, g_type, type_state, fired,
+                              traces, spikes, n_spikes)
+    else:
+        n_spikes = _steps_batch(neuron_par, type_par, gate_type, gate_indptr, targets, weights,
+                                source_indptr, source_gates, gated, current, noise, ou, dt, b0,
+                                m, k0, n_chunk, state, v, theta, eta, s, g_type, type_state,
+                                fired, traces, spikes, n_spikes)
     state[V], state[THETA], state[ETA] = v, theta, eta
     s_kept[:], g_kept[:] = s, g_type
     return n_spikes

@@ -3,7 +3,9 @@
 Measured in one run, on the chapter's own workload:
 
 1. the compiled kernel on excitability's sweep with ``current_step_na = 0.01`` (1051 currents,
-   both neurons, 300 ms at 0.05 ms): neuron-steps per second, best of 3 after compilation;
+   both neurons, 300 ms at 0.05 ms): neuron-steps per second, best of 3 after compilation, and
+   per block of ``kernel.BLOCK`` members (the sweep's time over its blocks, and one call of a
+   block of the fixed-threshold neuron: wall and CPU time, best of 50);
 2. the plain-Python reference (tests/reference.py) on the same sweep, and the ratio;
 3. the wall time of executing the chapter through papermill at its defaults, and with that
    sweep; their difference is the chapter's extra cost for the sweep.
@@ -69,7 +71,7 @@ sys.path.insert(0, str(TESTS.parent / "tools"))
 
 from neural_dynamics import networks, noise, presets, sweeps  # noqa: E402
 from neural_dynamics import neural_mass as nm  # noqa: E402
-from neural_dynamics.kernel import simulate  # noqa: E402
+from neural_dynamics.kernel import BLOCK, simulate  # noqa: E402
 from neural_dynamics.params import Circuit, SynapseType  # noqa: E402
 from neural_dynamics.presets import Protocol  # noqa: E402
 
@@ -95,6 +97,21 @@ def kernel_seconds(currents: np.ndarray, repeats: int = 3) -> float:
 
     once()  # compile (or load the cache)
     return min(once() for _ in range(repeats))
+
+
+def block_seconds(repeats: int = 50) -> tuple[float, float]:
+    """Wall and CPU seconds of one call of ``BLOCK`` members of chapter 1's fixed-threshold
+    neuron (one block of the kernel, currents spread over the sweep), best of ``repeats``."""
+    circuit = Circuit.of(presets.FIXED_THRESHOLD_NEURON)
+    currents = np.linspace(0.0, 10.5, BLOCK)[:, None]
+    simulate(circuit, currents, PROTOCOL)  # compile (or load the cache)
+    wall, cpu = [], []
+    for _ in range(repeats):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        simulate(circuit, currents, PROTOCOL)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return min(wall), min(cpu)
 
 
 def reference_seconds(currents: np.ndarray) -> float:
@@ -381,6 +398,8 @@ def main() -> int:
     currents = sweeps.current_grid_na(0.0, 10.5, FINE_STEP_NA)
     neuron_steps = len(NEURONS) * currents.size * PROTOCOL.n_steps
     compiled = kernel_seconds(currents)
+    n_blocks = len(NEURONS) * -(-currents.size // BLOCK)
+    block_wall, block_cpu = block_seconds()
     if args.quick:
         plain = reference_seconds(currents[::10]) * currents.size / currents[::10].size
     else:
@@ -402,6 +421,9 @@ def main() -> int:
         ("workload", f"{currents.size} currents x {len(NEURONS)} neurons x "
                      f"{PROTOCOL.n_steps} steps = {neuron_steps:.3g} neuron-steps"),
         ("kernel", f"{compiled:.3f} s, {neuron_steps / compiled:.3g} neuron-steps/s"),
+        (f"kernel per block of {BLOCK} members",
+         f"{1e3 * compiled / n_blocks:.2f} ms in the sweep; one call of {BLOCK} members "
+         f"{1e3 * block_wall:.2f} ms (CPU {1e3 * block_cpu:.2f} ms)"),
         ("reference" + (" (estimated from 1/10)" if args.quick else ""),
          f"{plain:.1f} s, {neuron_steps / plain:.3g} neuron-steps/s"),
         ("kernel / reference speed", f"{plain / compiled:.0f}x   (target >= 100x)"),

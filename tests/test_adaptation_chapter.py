@@ -51,7 +51,9 @@ def test_committed_results_table_has_the_original_numbers(root):
 
 
 def test_papermill_probe_current_changes_the_adapted_rate_as_the_reference_predicts(tmp_path):
-    execute("adaptation", tmp_path, probe_current_na=6.0)
+    # the sweeps reduced to one point each: this test is about the probe current alone
+    execute("adaptation", tmp_path, probe_current_na=6.0, current_step_na=2.5,
+            tau_a_sweep_ms=[700.0], delta_a_sweep=[0.1], gbar_a_sweep_us=[0.2])
     got = read_results("adaptation", tmp_path / "results")
     protocol = presets.ADAPTATION_PROTOCOL
     spikes, traces = reference.simulate_circuit(

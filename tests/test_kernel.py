@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neural_dynamics import presets
-from neural_dynamics.kernel import simulate
+from neural_dynamics.kernel import BLOCK, simulate, simulate_drawing
 from neural_dynamics.params import Circuit, Gate, Network, Neuron, SynapseType
 from neural_dynamics.presets import Protocol
 
@@ -114,6 +114,37 @@ def test_one_member_alone_is_the_same_arithmetic_as_in_a_batch():
         np.testing.assert_array_equal(alone.v_mv[0], batch.v_mv[b])
         np.testing.assert_array_equal(alone.theta_mv[0], batch.theta_mv[b])
         np.testing.assert_array_equal(alone.s[0], batch.s[b])
+
+
+def test_last_member_alone_in_a_wide_block_is_the_same_arithmetic():
+    """With BLOCK + 1 members the last one runs alone in a block BLOCK wide (the single-member
+    loop on state with a member stride): with streamed noise, a gated and an ungated neuron, it
+    matches the same member advanced by the batch loop, spikes and traces bit for bit."""
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)
+    circuit = Circuit((neuron, neuron), (Gate(0, 1, 0.0, 5.0, 0.3, 0.2),))
+    protocol = Protocol(dt_ms=0.1, duration_ms=100.0)
+    levels = np.linspace(1.0, 3.0, BLOCK + 1)[:, None] * np.ones(2)
+
+    def draw(b0, m, k0, n_chunk):  # member b's draws depend on b and the step only
+        steps = np.arange(k0, k0 + n_chunk)[None, :, None]
+        members = np.arange(b0, b0 + m)[:, None, None] + 0.0 * steps
+        return np.sin(1.7 * members + 0.31 * steps + np.arange(2)[None, None, :])
+
+    ou = (np.exp(-0.1 / 5.0), 0.5 * np.sqrt(1.0 - np.exp(-0.2 / 5.0)), 0.5)
+    wide = simulate_drawing(circuit, levels, protocol, draw, ou, record=True, chunk_steps=64)
+    last = BLOCK
+
+    def draw_pair(b0, m, k0, n_chunk):  # members last - 1 and last, in the batch loop
+        return draw(last - 1 + b0, m, k0, n_chunk)
+
+    pair = simulate_drawing(circuit, levels[last - 1:], protocol, draw_pair, ou, record=True,
+                            chunk_steps=64)
+    assert np.diff(wide.offsets).reshape(-1, 2)[last].sum() > 0
+    for n in range(2):
+        np.testing.assert_array_equal(wide.spike_times(last, n), pair.spike_times(1, n))
+    np.testing.assert_array_equal(wide.v_mv[last], pair.v_mv[1])
+    np.testing.assert_array_equal(wide.theta_mv[last], pair.theta_mv[1])
+    np.testing.assert_array_equal(wide.s[last], pair.s[1])
 
 
 def test_subthreshold_voltage_follows_exact_solution():

@@ -177,9 +177,9 @@ def test_committed_breakdown_is_the_seed_interval_leaving_the_band(root):
 
 def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
     """Section 5: the ablation over the seeds, the rhythm's sensitivity to tau_inh and the regime
-    rule. The committed run names no regime because its excitatory cells are too regular for
-    the sparse regime (CV below population.IRREGULAR_CV) while the rhythm follows tau_inh much
-    less than a PING cycle does."""
+    rule. The committed run names no regime: its excitatory cells skip cycles (so not PING) and
+    the rhythm follows tau_inh much less than a PING cycle does, while at some coupling the cells
+    are more regular than rate-matched independent cells (so not sparse)."""
     from neural_dynamics import meanfield, population
     from neural_dynamics.params import Neuron, SynapseType
 
@@ -202,8 +202,17 @@ def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
         population.log_sensitivity(ping, taus), rel=1e-6)
     assert values["ping_tau_inh_sensitivity"] < 0
     code = values["network_rhythm_regime_code"]
-    if values["network_rhythm_e_isi_cv_min"] < population.IRREGULAR_CV:
-        assert code != 1.0  # not "sparse" with cells more regular than the rule allows
+    if values["network_rhythm_e_cv_reference_ratio_min"] < population.IRREGULAR_CV_RATIO:
+        assert code != 1.0  # not "sparse" with cells more regular than independent ones
+    if values["network_rhythm_e_participation_min"] < population.EVERY_CYCLE_PARTICIPATION:
+        assert code != 2.0  # not "PING" when cells skip cycles
+    assert 0 < values["network_rhythm_e_participation_min"] <= values[
+        "network_rhythm_e_participation_max"] <= 1
+    # the log split of the mean field's error at the breakdown is exactly additive
+    assert values["meanfield_breakdown_log_error"] == pytest.approx(
+        values["meanfield_breakdown_log_transfer"] + values["meanfield_breakdown_log_closed_loop"]
+        + values["meanfield_breakdown_log_transfer_change"], abs=1e-8)
+    assert values["network_no_i_to_e_own_rate_seeds_clear"] + near <= ablated
     if abs(values["network_rhythm_tau_inh_sensitivity"]) < population.SENSITIVITY_FRACTION * abs(
             values["ping_tau_inh_sensitivity"]):
         assert code != 2.0  # not "PING" when the rhythm does not follow tau_inh

@@ -37,6 +37,8 @@ def test_rhythm_measures_of_cells_on_half_the_cycles_of_a_50_hz_clock():
     cvs = [np.std(np.diff(t)) / np.mean(np.diff(t)) for t in trains[:60] if t.size >= 3]
     assert got.cv_e == pytest.approx(np.mean(cvs))
     assert pop.is_fast(got.rhythm_hz, got.rate_e_hz)
+    # the share of cycles a cell fires on, counted directly: about p_fire
+    assert got.e_participation == pytest.approx(0.5, abs=0.08)
 
 
 def test_rhythm_measures_without_inhibitory_cells_and_bad_n_exc():
@@ -44,13 +46,47 @@ def test_rhythm_measures_without_inhibitory_cells_and_bad_n_exc():
     got = pop.rhythm_measures(trains, 30, 1000.0, 99, np.random.default_rng(4))
     assert math.isnan(got.rate_i_hz)
     assert got.e_spikes_per_cycle == pytest.approx(1.0, abs=0.05)
+    assert got.e_participation == pytest.approx(1.0, abs=0.02)
     with pytest.raises(ValueError, match="n_exc = 31: must not exceed"):
         pop.rhythm_measures(trains, 31, 1000.0, 99, np.random.default_rng(4))
 
 
-def test_is_fast_compares_the_rhythm_with_the_cells_rate():
-    assert list(pop.is_fast([45.0, 8.3, np.nan, 20.0], [15.0, 21.0, 10.0, 20.0])) == [
-        True, False, False, False]
+def test_is_fast_flags_only_rhythms_clearly_slower_than_the_cells():
+    # a PING rhythm (one spike per cell per cycle, f = rate, or a little below) is not slow
+    assert list(pop.is_fast([45.0, 8.3, np.nan, 20.0, 16.0, 9.9, 10.0],
+                            [15.0, 21.0, 10.0, 20.0, 20.0, 20.0, 20.0])) == [
+        True, False, False, True, True, False, True]
+
+
+def test_cycle_participation_counts_cycles_not_spikes():
+    rng = np.random.default_rng(5)
+    for p_fire in (0.3, 0.7):
+        trains = clocked_trains(rng, n_exc=80, n_inh=0, p_fire=p_fire)
+        assert pop.cycle_participation(trains, 50.0, 1000.0) == pytest.approx(p_fire, abs=0.08)
+    # doublets (a second spike 3 ms later) double the spikes per cycle, not the participation
+    once = clocked_trains(np.random.default_rng(6), n_exc=40, n_inh=0, p_fire=0.5)
+    twice = [np.sort(np.concatenate([t, np.minimum(t + 3.0, 999.9)])) for t in once]
+    assert pop.cycle_participation(twice, 50.0, 1000.0) == pytest.approx(
+        pop.cycle_participation(once, 50.0, 1000.0), abs=0.02)
+    assert math.isnan(pop.cycle_participation(once, np.nan, 1000.0))
+
+
+def test_rate_matched_cv_of_uncoupled_noisy_cells():
+    from neural_dynamics.params import Neuron
+    from neural_dynamics.presets import Protocol
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)  # chapter 3's dynamic threshold
+    currents = [1.0, 2.0, 3.0, 4.0]
+    ref = pop.rate_matched_cv(neuron, [np.nan, 1e4], currents, 0.8, 5.0, 20,
+                              Protocol(0.1, 600.0, 100.0), 3)
+    assert np.all(np.diff(ref.rates_hz) > 0)  # more current, higher rate
+    assert np.all(np.isnan(ref.cv_at_rates))  # outside the reference's range
+    # at a simulated rate the reference is that current's own CV; more drive, more regular
+    at = pop.rate_matched_cv(neuron, ref.rates_hz[1:3], currents, 0.8, 5.0, 20,
+                             Protocol(0.1, 600.0, 100.0), 3)
+    assert at.cv_at_rates == pytest.approx(ref.cv[1:3])
+    assert ref.cv[-1] < ref.cv[0] < 1.0
+    with pytest.raises(ValueError, match="currents_na"):
+        pop.rate_matched_cv(neuron, [10.0], [1.0], 0.8, 5.0, 20, Protocol(0.1, 600.0, 100.0), 3)
 
 
 def test_clearly_rhythmic_index_is_the_first_half_maximum_after_the_onset():
@@ -81,10 +117,11 @@ def test_log_sensitivity_recovers_a_power_law():
         ([0.3, 0.4], [0.5, 0.6], -0.1, False, ""),  # cells too regular
         ([0.3, 0.4], [0.9, 1.0], -0.6, False, ""),  # follows tau_I like PING
         ([0.3, 0.4], [0.9, 1.0], np.nan, False, "sparse"),  # tau_I not measured
-        ([1.0, 1.2], [0.2, 0.1], -0.6, True, "PING"),
-        ([1.0, 1.2], [0.2, 0.1], -0.1, True, ""),  # does not follow tau_I
-        ([1.0, 1.2], [0.2, 0.1], -0.6, False, ""),  # frequencies disagree
-        ([0.8, 1.2], [0.9, 1.0], -0.1, False, ""),  # mixed participation
+        ([0.95, 1.0], [0.2, 0.1], -0.6, True, "PING"),
+        ([0.95, 1.0], [0.2, 0.1], -0.1, True, ""),  # does not follow tau_I
+        ([0.95, 1.0], [0.2, 0.1], -0.6, False, ""),  # frequencies disagree
+        ([0.8, 1.0], [0.9, 1.0], -0.1, False, ""),  # mixed participation
+        ([0.95, 1.0], [0.9, 1.0], -0.6, True, ""),  # every cycle, but as irregular as independent
         ([], [], np.nan, False, ""),
     ],
 )
@@ -92,8 +129,9 @@ def test_name_regime_names_only_when_the_measures_agree(cycles, cv, s_net, agree
     verdict = pop.name_regime(cycles, cv, s_net, -0.6, agrees)
     assert verdict.name == name
     if cycles:
-        assert verdict.skips_cycles == all(c < 1 for c in cycles)
-        assert verdict.fires_every_cycle == all(c >= 1 for c in cycles)
+        every = pop.EVERY_CYCLE_PARTICIPATION
+        assert verdict.skips_cycles == all(c < every for c in cycles)
+        assert verdict.fires_every_cycle == all(c >= every for c in cycles)
     else:
         assert verdict.skips_cycles is None and verdict.irregular is None
     assert verdict.follows_tau_inh is (None if np.isnan(s_net) else abs(s_net) >= 0.3)

@@ -23,9 +23,10 @@ from typing import NamedTuple
 
 import numba
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize
 
 from . import checks
+from .metrics import mean_confidence_interval
 from .params import SynapseType
 from .transfer import ALPHA_COLOURED, shifted_siegert_rate_hz
 
@@ -565,20 +566,19 @@ def seed_interval(values, confidence: float = 0.95) -> SeedInterval:
     -------
     SeedInterval
         mean +- t_{(1+confidence)/2, n-1} s / sqrt(n), with s the sample standard deviation
-        (ddof = 1) of the n finite values (e.g. Wasserman 2004, All of Statistics, sec. 6.3).
+        (ddof = 1) of the n finite values (e.g. Wasserman 2004, All of Statistics, sec. 6.3):
+        ``metrics.mean_confidence_interval`` of each column's finite values, with no interval
+        (NaN) where fewer than 2 are left.
     """
     data = np.atleast_2d(np.asarray(values, dtype=float))
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence = {confidence!r}: must lie in (0, 1)")
-    finite = np.isfinite(data)
-    n = finite.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, np.where(finite, data, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
-        dev = np.where(finite, data - mean, 0.0)
-        sd = np.sqrt((dev ** 2).sum(axis=0) / (n - 1))
-        half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    half = np.where(n >= 2, half, np.nan)
-    return SeedInterval(mean, mean - half, mean + half, n)
+    columns = [column[np.isfinite(column)] for column in data.T]
+    n = np.array([column.size for column in columns])
+    ci = np.array([mean_confidence_interval(column, confidence) for column in columns])
+    mean, low, high = ci.T if ci.size else (np.empty(0),) * 3
+    low, high = np.where(n >= 2, low, np.nan), np.where(n >= 2, high, np.nan)
+    return SeedInterval(mean, low, high, n)
 
 
 def first_outside_band(low, high, tolerance: float):

@@ -153,22 +153,31 @@ def test_dominant_peak_band_errors():
     [(6, 20001, 0.2, 0.4, 0.2), (1, 20001, 0.2, 0.4, 0.39), (3, 10001, 0.0, 0.01, 0.0)],
 )
 def test_spectrum_bytes_bounds_what_the_spectrum_holds(members, samples, transient_s, segment_s,
-                                                       overlap_s):
+                                                       overlap_s, monkeypatch):
     import tracemalloc
 
     x = np.random.default_rng(0).normal(size=(members, samples))
-    # One untraced call first: the first call in a process also allocates one-time things
-    # (scipy's lazily imported modules and caches, ~23 kB), not the spectrum's working memory
-    # that the estimate bounds; whether they fell in this test depended on the tests before it.
-    nm.eeg_spectrum(x, 1e-3, transient_s, segment_s, overlap_s)
-    tracemalloc.start()
-    try:
+
+    def traced_peak() -> int:
+        # One untraced call first: the first call in a process also allocates one-time things
+        # (scipy's lazily imported modules and caches, ~23 kB), not the spectrum's working
+        # memory that the estimate bounds.
         nm.eeg_spectrum(x, 1e-3, transient_s, segment_s, overlap_s)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+        tracemalloc.start()
+        try:
+            nm.eeg_spectrum(x, 1e-3, transient_s, segment_s, overlap_s)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
     estimate = nm.spectrum_bytes(members, samples, 1e-3, transient_s, segment_s, overlap_s)
-    assert peak <= estimate <= 2 * peak
+    assert traced_peak() <= estimate  # as run: the rows split over threads
+    # Tightness on one thread, where every row's work arrays exist at once: with two threads
+    # the peak depends on how far their work overlaps in time (under load one can finish
+    # before the other starts: 2.9 MB against 4.3 MB for the first case), which made a
+    # tightness check on it flaky.
+    monkeypatch.setattr(spectra.os, "cpu_count", lambda: 1)
+    assert estimate <= 2 * traced_peak()
 
 
 def test_spectrum_bytes_of_absurd_sizes_is_a_large_number_not_an_error():

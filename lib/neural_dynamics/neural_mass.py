@@ -297,17 +297,18 @@ def spectrum_bytes(members: float, samples: float, sample_dt_s: float, transient
 
     Computed from the sizes alone, before anything is allocated, so that a chapter can check
     a request against ``neural_dynamics.limits`` first: the centred copy of what is left after
-    the transient, and Welch's segments, which ``scipy.signal.welch`` detrends, windows and
-    transforms in copies of the segment array (about two at once; three are counted). With an
-    overlap close to the segment length the segments hold many copies of the signal.
-    Works with floats throughout, so that absurd sizes give a large (or infinite) number rather
-    than an overflow.
+    the transient, and per Welch segment of n samples what ``scipy.signal.welch`` holds at
+    once: one real copy (detrended, windowed) and two complex arrays of n // 2 + 1 bins (the
+    FFT and the cross-spectral product). With an overlap close to the segment length the
+    segments hold many copies of the signal. Works with floats throughout, so that absurd
+    sizes give a large (or infinite) number rather than an overflow.
     """
     kept = max(float(samples) - float(np.rint(transient_s / sample_dt_s)), 0.0)
     per_segment = max(float(np.rint(segment_s / sample_dt_s)), 1.0)
     step = max(per_segment - float(np.rint(overlap_s / sample_dt_s)), 1.0)
     segments = float(np.floor((kept - per_segment) / step)) + 1.0 if kept >= per_segment else 0.0
-    return 8.0 * float(members) * (kept + 3.0 * segments * per_segment)
+    bins = float(np.floor(per_segment / 2.0)) + 1.0
+    return 8.0 * float(members) * (kept + segments * (per_segment + 4.0 * bins))
 
 
 def eeg_spectrum(eeg_mv, sample_dt_s: float, transient_s: float, segment_s: float,

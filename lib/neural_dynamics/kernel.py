@@ -538,7 +538,7 @@ def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np
         )
     limits.memory("current_na (circuits x neurons x steps)", 8.0 * np.prod(target, dtype=float),
                   "input currents")
-    return np.ascontiguousarray(np.broadcast_to(current, target))
+    return _fixed_type(np.broadcast_to(current, target), float)
 
 
 def _connections(batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -559,6 +559,20 @@ def _connections(batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     indptr = np.concatenate(([0], np.cumsum(np.bincount(gates, minlength=used.shape[0]))))
     weights = np.stack([net.weights_us[gates, targets] for net in batch])
     return indptr.astype(np.int64), targets.astype(np.int64), weights
+
+
+def _fixed_type(values, dtype) -> np.ndarray:
+    """``values`` as a read-only C-contiguous array of ``dtype`` (a view where no copy is needed).
+
+    numba compiles the kernel once per combination of argument types, and an array's dtype and
+    its write flag are part of its type: dense and sparse networks, broadcast and full currents
+    gave five versions of ``_advance`` at ~20 s of compilation each (in every fresh numba cache:
+    a fresh clone, ``make portable``). One type per argument gives one version per noise dtype.
+    Only integer widths and flags change, never a value, so results are unchanged.
+    """
+    array = np.ascontiguousarray(values, dtype=dtype).view()
+    array.flags.writeable = False
+    return array
 
 
 def _parameter_arrays(batch: Sequence, n_batch: int) -> dict:
@@ -590,8 +604,8 @@ def _parameter_arrays(batch: Sequence, n_batch: int) -> dict:
     gated[targets[np.any(weights != 0.0, axis=0)]] = True
     return {
         "neuron_par": neuron_par, "type_par": type_par,
-        "gate_type": np.asarray(batch[0].gate_types, dtype=np.int64), "gate_init": gate_init,
-        "gate_indptr": np.asarray(indptr, dtype=np.int64), "targets": targets,
+        "gate_type": _fixed_type(batch[0].gate_types, np.int64), "gate_init": gate_init,
+        "gate_indptr": _fixed_type(indptr, np.int64), "targets": _fixed_type(targets, np.int32),
         "weights": np.ascontiguousarray(weights, dtype=float),
         "source_indptr": np.concatenate(([0], np.cumsum(np.bincount(sources,
                                                                    minlength=n_neurons)))),

@@ -213,6 +213,17 @@ def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
         values["meanfield_breakdown_log_transfer"] + values["meanfield_breakdown_log_closed_loop"]
         + values["meanfield_breakdown_log_transfer_change"], abs=1e-8)
     assert values["network_no_i_to_e_own_rate_seeds_clear"] + near <= ablated
+    # ablated cells locked at their own rate (about one spike per cycle) read as firing on
+    # every cycle: the participation measure reaches its own threshold where it should
+    own = values["network_no_i_to_e_own_rate_participation_min"]
+    if math.isfinite(own):
+        assert population.EVERY_CYCLE_PARTICIPATION <= own <= 1
+    # the verdict per coupling: sparse needs both measures to agree at every compared coupling
+    compared, sparse = (values["network_rhythm_compared_couplings"],
+                        values["network_rhythm_sparse_couplings"])
+    assert 0 <= sparse <= compared
+    if values["network_rhythm_e_cv_reference_ratio_min"] < population.IRREGULAR_CV_RATIO:
+        assert sparse < compared
     if abs(values["network_rhythm_tau_inh_sensitivity"]) < population.SENSITIVITY_FRACTION * abs(
             values["ping_tau_inh_sensitivity"]):
         assert code != 2.0  # not "PING" when the rhythm does not follow tau_inh

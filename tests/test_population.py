@@ -71,6 +71,53 @@ def test_cycle_participation_counts_cycles_not_spikes():
     assert math.isnan(pop.cycle_participation(once, np.nan, 1000.0))
 
 
+def locked_trains(rng, n_cells=200, period_ms=16.0, span_ms=2000.0, jitter_ms=3.0,
+                  every=1):
+    """Cells locked to a clock (periods N(period, 0.5) ms), each firing one spike, jittered by
+    N(0, jitter), on every ``every``-th cycle (a random phase of that pattern per cell)."""
+    cycles = np.cumsum(rng.normal(period_ms, 0.5, int(span_ms / period_ms) + 5))
+    cycles = cycles[cycles < span_ms - 10.0]
+    trains = []
+    for _ in range(n_cells):
+        t = cycles[rng.integers(every)::every]
+        trains.append(np.sort(np.clip(t + rng.normal(0.0, jitter_ms, t.size), 0.0,
+                                      span_ms - 1e-9)))
+    return trains, 1000.0 / period_ms
+
+
+def poisson_trains(rng, n_cells, rate_hz, span_ms):
+    return [np.sort(rng.uniform(0.0, span_ms, rng.poisson(rate_hz * span_ms / 1000.0)))
+            for _ in range(n_cells)]
+
+
+def test_cycle_participation_of_locked_cells_is_close_to_one():
+    """One spike per cycle reads ~1 even where noise adds peaks to the rate; every other cycle
+    ~1/2; doublets do not take it above 1 (the old count of peaks read 0.82-0.94 for such
+    cells in chapter 5)."""
+    rng = np.random.default_rng(11)
+    span = 2000.0
+    locked, f = locked_trains(rng, span_ms=span)
+    assert pop.cycle_participation(locked, f, span) >= 0.97
+    # the cycles placed by a rate that another population's irregular spikes make noisy: the
+    # noise adds peaks, not cycles
+    noise = poisson_trains(rng, 400, 60.0, span)
+    assert pop.cycle_participation(locked, f, span, cycle_trains=locked + noise) >= 0.97
+    weak, _ = locked_trains(rng, n_cells=40, span_ms=span, jitter_ms=2.0)
+    assert pop.cycle_participation(weak, f, span, cycle_trains=weak + noise) >= 0.97
+    # every other cycle: one half
+    half, _ = locked_trains(rng, span_ms=span, every=2)
+    assert pop.cycle_participation(half, f, span, cycle_trains=half + noise) == pytest.approx(
+        0.5, abs=0.03)
+    # doublets (a second spike 3 ms after each): not above 1
+    doublets = [np.sort(np.concatenate([t, np.minimum(t + 3.0, span - 1e-9)])) for t in locked]
+    got = pop.cycle_participation(doublets, f, span, cycle_trains=doublets + noise)
+    assert 0.97 <= got <= 1.0
+    # cells firing irregularly at twice the rhythm's rate still read at most 1
+    assert pop.cycle_participation(poisson_trains(rng, 50, 2 * f, span), f, span) <= 1.0
+    # fewer than 4 cycles: NaN
+    assert math.isnan(pop.cycle_participation(locked, 1.9, span))
+
+
 def test_rate_matched_cv_of_uncoupled_noisy_cells():
     from neural_dynamics.params import Neuron
     from neural_dynamics.presets import Protocol

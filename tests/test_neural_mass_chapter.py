@@ -1,8 +1,5 @@
 """Chapter 4 as its users meet it: defaults, results table, papermill parameters."""
 
-import shutil
-
-import nbformat
 import pandas as pd
 import papermill
 import pytest
@@ -12,7 +9,7 @@ from neural_dynamics import spectra
 from neural_dynamics.results import read_results, significant
 
 from chapter_kernel import kernel_fixture
-from notebooks import BOOK, execute, glued, parameters, read, unresolved_or_not_a_number
+from notebooks import execute, glued, parameters, read
 
 # one kernel for the input-check cases (papermill would start one per case)
 kernel = kernel_fixture("neural_mass")
@@ -155,22 +152,6 @@ def test_the_committed_chapter_compares_with_the_literature_and_the_original(roo
     assert "equilibrium at C = 110 and 122.5" in values["sweep_regime_text"]
     assert "The first limit cycle appears at C = 134" in values["fine_sweep_text"]
     assert "supercritical" in values["cycles_text"]
-
-
-def test_another_coupling_resolves_every_glue_and_says_the_comparison_does_not_apply(tmp_path):
-    """With C = 100 there is no Hopf point at positive input (the prose once referred to it)."""
-    book = tmp_path / "book"
-    book.mkdir()
-    shutil.copy(BOOK / "intro.md", book / "intro.md")
-    output = execute("neural_mass", tmp_path, coupling_c=100.0, **FAST)
-    shutil.copy(output, book / "neural_mass.ipynb")
-    problems = [p for p in unresolved_or_not_a_number(book) if p.startswith("neural_mass")]
-    assert not problems
-    values = glued(nbformat.read(book / "neural_mass.ipynb", as_version=4))
-    assert "does not apply" in values["literature_text"]
-    assert "no Hopf bifurcation at positive input" in values["bifurcation_points_text"]
-    assert "`coupling_c`" in values["run_text"]
-    assert not values["reproduction_text"].startswith("The base model reproduces")
 
 
 def test_the_committed_chapter_tests_how_the_spike_like_cycle_ends(root):

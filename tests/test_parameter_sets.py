@@ -14,7 +14,7 @@ import numpy as np
 from neural_dynamics.results import read_results
 
 from conftest import ROOT
-from notebooks import build_book, copy_book, run_chapters, unresolved_or_not_a_number
+from notebooks import build_book, copy_book, glued, run_chapters, unresolved_or_not_a_number
 
 SETS = sorted(p.name for p in (ROOT / "data" / "params").iterdir() if p.is_dir())
 BUILT_SET = "edge_cases"
@@ -70,6 +70,18 @@ class TestEdgeCases:
     def test_every_glue_resolves_and_none_reads_nan(self, tmp_path_factory):
         problems = glue_problems("edge_cases", tmp_path_factory)
         assert not problems, "parameter set edge_cases:\n" + "\n".join(problems)
+
+    def test_neural_mass_at_another_coupling_says_the_comparison_does_not_apply(
+            self, tmp_path_factory):
+        """C = 100 (the set's): no Hopf point at positive input, and the prose, which once
+        referred to the standard model's, says so (read from the set's execution)."""
+        book = executed_book("edge_cases", tmp_path_factory) / "book"
+        values = glued(nbformat.read(book / "neural_mass.ipynb", as_version=4))
+        assert run_chapters.load_parameter_set("edge_cases", "neural_mass")["coupling_c"] == 100.0
+        assert "does not apply" in values["literature_text"]
+        assert "no Hopf bifurcation at positive input" in values["bifurcation_points_text"]
+        assert "`coupling_c`" in values["run_text"]
+        assert not values["reproduction_text"].startswith("The base model reproduces")
 
     def test_the_set_builds_into_the_whole_book_without_warnings(self, tmp_path_factory):
         html = build_book(executed_book(BUILT_SET, tmp_path_factory))

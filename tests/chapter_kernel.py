@@ -2,8 +2,9 @@
 
 A papermill run starts a kernel and imports the scientific stack again every time (about five
 seconds), and the tests of bad parameters do that some sixty times only to see the validation
-cell raise. :class:`ChapterKernel` starts the chapter's kernel (the venv's ``python3`` spec,
-as papermill does) once per test module and, for each case, executes the chapter's code cells
+cell raise. :class:`ChapterKernel` runs in the test process's reused kernel
+(:func:`notebooks.warm_kernel`, the venv's ``python3`` spec, as papermill uses) and, for each
+case, resets its namespace and executes the chapter's code cells
 from its ``parameters`` cell onward with the case's values injected right after it, exactly
 as papermill would inject them, until a cell raises. The error comes back as papermill's
 :class:`~papermill.exceptions.PapermillExecutionError` with the same cell index, source, name
@@ -18,21 +19,24 @@ import pytest
 from jupyter_client.manager import KernelManager
 from papermill.translators import translate_parameters
 
-from notebooks import BOOK, read
+from notebooks import BOOK, RESET, read, warm_kernel
 
 
 class ChapterKernel:
     """One kernel that re-executes ``book/<chapter>.ipynb`` from its parameters cell."""
 
-    def __init__(self, chapter: str, timeout_s: float = 600.0):
+    def __init__(self, chapter: str, timeout_s: float = 600.0, manager=None):
         notebook = read(chapter)
         self.chapter, self.timeout_s = chapter, timeout_s
         self.cells = [(i, c.source) for i, c in enumerate(notebook.cells)
                       if c.cell_type == "code"]
         self.first = next(k for k, (i, _) in enumerate(self.cells)
                           if "parameters" in notebook.cells[i].metadata.get("tags", []))
-        self.manager = KernelManager(kernel_name="python3")
-        self.manager.start_kernel(cwd=str(BOOK))
+        self.owned = manager is None  # a kernel of its own, shut down by close()
+        if self.owned:
+            manager = KernelManager(kernel_name="python3")
+            manager.start_kernel(cwd=str(BOOK))
+        self.manager = manager
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=120)
@@ -47,7 +51,9 @@ class ChapterKernel:
                 content["evalue"], content["traceback"])
 
     def run(self, **parameters) -> None:
-        """Execute the chapter with ``parameters`` injected; raise at the first failing cell."""
+        """Execute the chapter with ``parameters`` injected; raise at the first failing cell
+        (in a fresh namespace: the chapter's imports come after its parameters cell)."""
+        self._execute(-1, RESET)
         index, source = self.cells[self.first]
         self._execute(index, source)
         self._execute(index + 1, translate_parameters("python3", "python", parameters,
@@ -57,7 +63,8 @@ class ChapterKernel:
 
     def close(self) -> None:
         self.client.stop_channels()
-        self.manager.shutdown_kernel(now=True)
+        if self.owned:
+            self.manager.shutdown_kernel(now=True)
 
 
 def kernel_fixture(chapter: str):
@@ -66,7 +73,7 @@ def kernel_fixture(chapter: str):
 
     @pytest.fixture(scope="module")
     def kernel():
-        chapter_kernel = ChapterKernel(chapter)
+        chapter_kernel = ChapterKernel(chapter, manager=warm_kernel())
         yield chapter_kernel
         chapter_kernel.close()
 

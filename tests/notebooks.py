@@ -1,6 +1,7 @@
 """Helpers for the tests that read or execute the chapter notebooks."""
 
 import ast
+import atexit
 import fcntl
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 
 from conftest import ROOT
 
@@ -35,10 +37,50 @@ def parameters(chapter: str) -> dict:
     return values
 
 
+# A papermill run starts a kernel and imports the scientific stack and the compiled kernels
+# again (about five seconds of some 20-40 executions per test run). The tests' executions run
+# in one kernel per test process instead, with its namespace, figures and working directory
+# reset before each: what a chapter leaves in the kernel is gone, what it imported stays
+# imported. The nbval notebook tests still run each chapter in a kernel of its own.
+RESET = f"""get_ipython().reset()
+import os as _os, matplotlib.pyplot as _plt
+_plt.close("all")
+_os.chdir({str(BOOK)!r})
+del _os, _plt
+"""
+_WARM: list = []
+
+
+def warm_kernel():
+    """This process's reused kernel (started on first use, restarted if it died), reset."""
+    if _WARM and not _WARM[0].is_alive():
+        _WARM.pop().shutdown_kernel(now=True)
+    if not _WARM:
+        manager = KernelManager(kernel_name="python3")
+        manager.start_kernel(cwd=str(BOOK))
+        atexit.register(manager.shutdown_kernel, now=True)
+        _WARM.append(manager)
+    client = _WARM[0].client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        reply = client.execute_interactive(RESET, timeout=60, output_hook=lambda message: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+    return _WARM[0]
+
+
+def execute_chapter(chapter: str, parameters: dict, output: Path) -> Path:
+    """:func:`run_chapters.execute` in this process's reused kernel (:func:`warm_kernel`)."""
+    return run_chapters.execute(chapter, parameters, output=output,
+                                kernel_manager=warm_kernel())
+
+
 def execute(chapter: str, tmp_path, **params):
     """Execute a chapter with papermill into ``tmp_path``, with results there too."""
     params.setdefault("results_dir", str(tmp_path / "results"))
-    return run_chapters.execute(chapter, params, output=tmp_path / f"{chapter}.ipynb")
+    return execute_chapter(chapter, params, tmp_path / f"{chapter}.ipynb")
 
 
 GLUE_REFERENCE = re.compile(r"\{glue(?::[a-z]+)?\}`(?P<ref>[^`]+)`")

@@ -14,7 +14,14 @@ import numpy as np
 from neural_dynamics.results import read_results
 
 from conftest import ROOT
-from notebooks import build_book, copy_book, glued, run_chapters, unresolved_or_not_a_number
+from notebooks import (
+    build_book,
+    copy_book,
+    execute_chapter,
+    glued,
+    run_chapters,
+    unresolved_or_not_a_number,
+)
 
 SETS = sorted(p.name for p in (ROOT / "data" / "params").iterdir() if p.is_dir())
 BUILT_SET = "edge_cases"
@@ -30,8 +37,7 @@ def executed_book(name, tmp_path_factory):
             if not parameters:
                 continue  # at its defaults: the committed notebook (nbval re-executes it)
             parameters["results_dir"] = str(folder / "results")
-            run_chapters.execute(chapter, parameters,
-                                 output=folder / "book" / f"{chapter}.ipynb")
+            execute_chapter(chapter, parameters, folder / "book" / f"{chapter}.ipynb")
         _EXECUTED[name] = folder
     return _EXECUTED[name]
 

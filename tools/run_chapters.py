@@ -82,8 +82,12 @@ def without_injected_cells(source: Path, target: Path) -> Path:
 
 
 def execute(chapter: str, parameters: dict | None = None, *, output: Path,
-            source: Path | None = None) -> Path:
+            source: Path | None = None, kernel_manager=None) -> Path:
     """Execute ``book/<chapter>.ipynb`` into ``output`` (never in place) and strip it.
+
+    ``kernel_manager``: a started ``jupyter_client`` kernel to execute in, left running, instead
+    of a new kernel per chapter (the tests reuse one per process; resetting its namespace
+    between chapters is the caller's job).
 
     Raises
     ------
@@ -97,8 +101,10 @@ def execute(chapter: str, parameters: dict | None = None, *, output: Path,
                          "never executed in place")
     clean = without_injected_cells(source, output.with_name(f".{chapter}.input.ipynb"))
     try:
+        reuse = {} if kernel_manager is None else {"km": kernel_manager}
         papermill.execute_notebook(str(clean), str(output), parameters=parameters or {},
-                                   kernel_name="python3", cwd=str(BOOK), progress_bar=False)
+                                   kernel_name="python3", cwd=str(BOOK), progress_bar=False,
+                                   **reuse)
     finally:
         clean.unlink(missing_ok=True)
     strip_run_metadata(output)

@@ -166,7 +166,7 @@ def cluster(tmp_path):
                 proc.terminate()
         for proc in procs:
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=3)  # a dask worker can ignore SIGTERM for long
             except subprocess.TimeoutExpired:
                 proc.kill()
 

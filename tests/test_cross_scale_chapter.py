@@ -227,3 +227,38 @@ def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
     if abs(values["network_rhythm_tau_inh_sensitivity"]) < population.SENSITIVITY_FRACTION * abs(
             values["ping_tau_inh_sensitivity"]):
         assert code != 2.0  # not "PING" when the rhythm does not follow tau_inh
+
+
+def test_committed_text_follows_the_data(root):
+    """Generated sentences read in the order and with the words their data support: the
+    transfer function's slopes in the order of the noise levels they are labelled with, the
+    mean field's criterion named by which one fired, no regime read off the tau_I slope, and
+    no count of one with a plural noun."""
+    import re
+
+    import nbformat
+
+    from notebooks import glued
+
+    texts = glued(nbformat.read(root / "book" / "cross_scale.ipynb", as_version=4))
+    onset = texts["onset_text"]
+    found = re.search(r"largest slope is ([0-9., and]+) Hz/mV at σ_I = ([0-9., and]+) nA", onset)
+    assert found, onset
+    slopes, sigmas = ([float(x) for x in re.split(r", | and ", group)] for group in found.groups())
+    assert sigmas == sorted(sigmas) and len(slopes) == len(sigmas)
+    if "steepens as the noise shrinks" in onset:
+        assert slopes == sorted(slopes, reverse=True)
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    values = dict(zip(table.metric, table.value, strict=True))
+    unresolved = values["meanfield_interval_leaves_band_coupling"]
+    breakdown = values["meanfield_breakdown_coupling"]
+    for name in ("cross_scale_summary", "intro_mf_clause", "closing_mf_text"):
+        text = texts[name]
+        if unresolved < breakdown:  # inside, then not shown inside, then wholly outside
+            assert ("can no longer be shown to lie within the ±10 % band from coupling × "
+                    f"{unresolved:g}") in text, text
+            assert f"leaves the ±10 % band at coupling × {unresolved:g}" not in text
+        assert f"× {breakdown:g}, where the whole" in text, text
+    for name, text in texts.items():
+        assert "sparse regime's (" not in text, name
+        assert not re.search(r"\b(of|in|those) (the )?1 (seeds|couplings|networks)\b", text), name

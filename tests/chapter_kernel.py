@@ -16,27 +16,22 @@ from __future__ import annotations
 
 import papermill
 import pytest
-from jupyter_client.manager import KernelManager
 from papermill.translators import translate_parameters
 
-from notebooks import BOOK, RESET, read, warm_kernel
+from notebooks import RESET, read, warm_kernel
 
 
 class ChapterKernel:
-    """One kernel that re-executes ``book/<chapter>.ipynb`` from its parameters cell."""
+    """Re-executes ``book/<chapter>.ipynb`` from its parameters cell in a started kernel."""
 
-    def __init__(self, chapter: str, timeout_s: float = 600.0, manager=None):
+    def __init__(self, chapter: str, manager, timeout_s: float = 600.0):
         notebook = read(chapter)
         self.chapter, self.timeout_s = chapter, timeout_s
         self.cells = [(i, c.source) for i, c in enumerate(notebook.cells)
                       if c.cell_type == "code"]
         self.first = next(k for k, (i, _) in enumerate(self.cells)
                           if "parameters" in notebook.cells[i].metadata.get("tags", []))
-        self.owned = manager is None  # a kernel of its own, shut down by close()
-        if self.owned:
-            manager = KernelManager(kernel_name="python3")
-            manager.start_kernel(cwd=str(BOOK))
-        self.manager = manager
+        self.manager = manager  # started elsewhere (notebooks.warm_kernel), left running
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=120)
@@ -63,8 +58,6 @@ class ChapterKernel:
 
     def close(self) -> None:
         self.client.stop_channels()
-        if self.owned:
-            self.manager.shutdown_kernel(now=True)
 
 
 def kernel_fixture(chapter: str):
@@ -73,7 +66,7 @@ def kernel_fixture(chapter: str):
 
     @pytest.fixture(scope="module")
     def kernel():
-        chapter_kernel = ChapterKernel(chapter, manager=warm_kernel())
+        chapter_kernel = ChapterKernel(chapter, warm_kernel())
         yield chapter_kernel
         chapter_kernel.close()
 

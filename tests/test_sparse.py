@@ -5,7 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from neural_dynamics import networks, noise, presets
+from neural_dynamics import kernel, networks, noise, presets
 from neural_dynamics.kernel import simulate
 from neural_dynamics.params import Network, Neuron, SparseNetwork, SynapseType
 from neural_dynamics.presets import Protocol
@@ -235,9 +235,10 @@ def test_one_network_for_many_seeds_shares_its_weights():
 
 
 def test_float32_draws_are_read_as_drawn():
-    """float32 draws reach the kernel as single-precision values: the run is the written-out
-    process with xi = standard_normal(dtype=float32), whatever the chunks (the next chunk is
-    drawn in a second thread during the run)."""
+    """float32 draws reach the kernel as single-precision values (widened to double exactly):
+    the run is the written-out process with xi = standard_normal(dtype=float32), whatever the
+    chunks (the next chunk is drawn in a second thread during the run), and it needs no second
+    compiled specialisation of the kernel."""
     sparse = build()
     protocol = Protocol(0.1, 300.0)
     runs = [noise.simulate_with_streamed_noise(sparse, 2.5, protocol, 5.0, 0.8, [2],
@@ -252,6 +253,9 @@ def test_float32_draws_are_read_as_drawn():
         eta[:, k] = 0.8 * np.sqrt(1.0 - a * a) * xi[k].astype(float) + a * eta[:, k - 1]
     assert_same_spikes(simulate(sparse.to_dense(), (2.5 + eta)[None], protocol), runs[0])
     assert runs[0].spike_steps.size > 100
+    compiled = set(kernel._advance.signatures)
+    noise.simulate_with_streamed_noise(sparse, 2.5, protocol, 5.0, 0.8, [2], draw_dtype="float64")
+    assert set(kernel._advance.signatures) == compiled
 
 
 def test_a_failing_draw_stops_the_run_with_its_error():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from neural_dynamics import presets, sweeps, transfer
+from neural_dynamics import presets, sweeps
 
 
 def test_current_grid_of_the_spec():
@@ -47,32 +47,3 @@ def test_sweep_rejects_bad_model_and_bracket():
         sweeps.current_sweep(3, [1.0], protocol)
     with pytest.raises(ValueError, match="must bracket the threshold current"):
         sweeps.smallest_spiking_current_na(presets.FIXED_THRESHOLD_NEURON, protocol, 3.0, 4.0)
-
-
-def _noisy_rates(seed):
-    """Rates of a small noisy population with its own stream (as the chapters' seed runs)."""
-    protocol = presets.Protocol(0.1, 300.0, 50.0)
-    return transfer.population_rates_hz(presets.FIXED_THRESHOLD_NEURON, [1.2, 1.6, 2.0], 0.8,
-                                        5.0, 20, protocol, seed).rates_hz
-
-
-def test_in_threads_gives_the_serial_results_in_order():
-    seeds = [3, 1, 4, 1, 5]
-    threaded = sweeps.in_threads(_noisy_rates, seeds, workers=2)
-    serial = [_noisy_rates(s) for s in seeds]
-    assert len(threaded) == len(serial)
-    for a, b in zip(threaded, serial, strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(threaded[0], threaded[2])  # the seeds differ, so must the rates
-    assert sweeps.in_threads(str, range(3)) == ["0", "1", "2"]
-    assert sweeps.in_threads(str, []) == []
-
-
-def test_in_threads_raises_what_a_call_raises():
-    def fail_on_two(x):
-        if x == 2:
-            raise ValueError(f"x = {x}: bad")
-        return x
-
-    with pytest.raises(ValueError, match="x = 2: bad"):
-        sweeps.in_threads(fail_on_two, range(4), workers=2)

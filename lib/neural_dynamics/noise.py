@@ -153,13 +153,15 @@ def simulate_with_streamed_noise(circuits, mean_current_na, protocol, tau_ms: fl
         (each xi_k exactly a float32 value, the OU recursion and everything else in double
         precision). It is a different realisation from "float64" with the same seed, so it
         is opt-in; it is as deterministic and as machine-independent (the ziggurat is integer
-        and table arithmetic, no BLAS).
+        and table arithmetic, no BLAS). The draws are widened to float64 (exactly) before the
+        kernel reads them, so the compiled kernel has one specialisation, not two (numba's
+        compilation of a second one cost ~20 s in every fresh cache).
     chunk_steps : int
-        Steps drawn at once (>= 1); memory of the draws is 8 (float64) or 4 (float32) x
-        members-per-block x chunk_steps x neurons bytes, at most ``kernel.NOISE_CHUNK_BYTES``
-        (fewer steps are drawn at once for large blocks). The next chunk is drawn in a second
-        thread while the kernel simulates the current one (see ``kernel.simulate_drawing``).
-        The result does not depend on it.
+        Steps drawn at once (>= 1); memory of the draws is 8 x members-per-block x
+        chunk_steps x neurons bytes, at most ``kernel.NOISE_CHUNK_BYTES`` (fewer steps are
+        drawn at once for large blocks; float32 draws add a one-member scratch array). The
+        next chunk is drawn in a second thread while the kernel simulates the current one (see
+        ``kernel.simulate_drawing``). The result does not depend on it.
 
     Returns
     -------
@@ -184,9 +186,13 @@ def simulate_with_streamed_noise(circuits, mean_current_na, protocol, tau_ms: fl
     dtype = np.dtype(draw_dtype)
 
     def draw(b0, m, k0, n_chunk):
-        xi = np.empty((m, n_chunk, n_neurons), dtype=dtype)
+        # Always float64 for the kernel (one compiled specialisation): float32 draws are
+        # widened member by member, exactly, from a one-member scratch array.
+        xi = np.empty((m, n_chunk, n_neurons))
+        scratch = np.empty((n_chunk, n_neurons), dtype=dtype)
         for i in range(m):
-            rngs[b0 + i].standard_normal(dtype=dtype, out=xi[i])
+            rngs[b0 + i].standard_normal(dtype=dtype, out=scratch)
+            xi[i] = scratch
         return xi
 
     batch = members[0] if all(c is members[0] for c in members) else members

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 from scipy import signal
 
 from . import checks
+from .threads import in_threads
 
 
 class Spectrum(NamedTuple):
@@ -55,12 +55,8 @@ def welch(x, sampling_hz: float, segment_s: float, overlap_s: float | None = Non
 
     rows = np.ascontiguousarray(values.reshape(-1, values.shape[-1]))
     workers = min(os.cpu_count() or 1, rows.shape[0])
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            parts = list(pool.map(estimate, np.array_split(rows, workers)))
-        f, p = parts[0][0], np.concatenate([part[1] for part in parts])
-    else:
-        f, p = estimate(rows)
+    parts = in_threads(estimate, np.array_split(rows, workers), workers)
+    f, p = parts[0][0], np.concatenate([part[1] for part in parts])
     return Spectrum(f, p.reshape(values.shape[:-1] + f.shape))
 
 

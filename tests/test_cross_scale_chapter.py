@@ -227,6 +227,16 @@ def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
     if abs(values["network_rhythm_tau_inh_sensitivity"]) < population.SENSITIVITY_FRACTION * abs(
             values["ping_tau_inh_sensitivity"]):
         assert code != 2.0  # not "PING" when the rhythm does not follow tau_inh
+    # cells locked to the cycle that skip cycles are PING under noise, never counted as sparse
+    locked_skipping = values["network_rhythm_locked_skipping_couplings"]
+    assert 0 <= locked_skipping and sparse + locked_skipping <= compared
+    if locked_skipping:
+        assert code != 1.0
+    assert 0 <= values["network_rhythm_e_vector_strength_min"] <= values[
+        "network_rhythm_e_vector_strength_max"] <= 1
+    # the ablated cells' alignment (variance ratio against circular shifts) is measured
+    assert values["network_no_i_to_e_variance_ratio_max"] > 0
+    assert values["network_intact_variance_ratio_min"] > 0
 
 
 def test_committed_text_follows_the_data(root):
@@ -261,4 +271,5 @@ def test_committed_text_follows_the_data(root):
         assert f"× {breakdown:g}, where the whole" in text, text
     for name, text in texts.items():
         assert "sparse regime's (" not in text, name
+        assert "firing in step" not in text, name  # the ACF peak is no evidence of alignment
         assert not re.search(r"\b(of|in|those) (the )?1 (seeds|couplings|networks)\b", text), name

@@ -182,3 +182,85 @@ def test_name_regime_names_only_when_the_measures_agree(cycles, cv, s_net, agree
     else:
         assert verdict.skips_cycles is None and verdict.irregular is None
     assert verdict.follows_tau_inh is (None if np.isnan(s_net) else abs(s_net) >= 0.3)
+
+
+@pytest.mark.parametrize(
+    ("cycles", "locked", "s_net", "name"),
+    [
+        ([0.3, 0.4], [False, False], -0.1, "sparse"),  # skip, irregular, not locked
+        ([0.3, 0.4], [False, True], -0.1, ""),  # locked at one coupling: not sparse
+        ([0.3, 0.4], [True, True], -0.1, ""),  # locked and skipping, but tau_I disagrees
+        ([0.3, 0.4], [True, True], -0.6, "skipping PING"),
+        ([0.3, 0.4], [True, True], np.nan, "skipping PING"),
+        ([0.3, 0.4], [], -0.1, "sparse"),  # locking not measured at any coupling
+    ],
+)
+def test_name_regime_with_locking(cycles, locked, s_net, name):
+    verdict = pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, False, locked)
+    assert verdict.name == name
+    if locked:
+        assert verdict.locked == all(locked) and verdict.unlocked == (not any(locked))
+    assert pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, False).locked is None
+
+
+def modulated_poisson(rng, n, rate_hz, depth, f_hz, span_ms):
+    """Poisson trains with rate rate_hz (1 + depth cos(2 pi f t)) (thinning)."""
+    trains = []
+    for _ in range(n):
+        t = rng.uniform(0.0, span_ms, rng.poisson(2.0 * rate_hz * span_ms / 1000.0))
+        keep = rng.random(t.size) < 0.5 * (1.0 + depth * np.cos(2 * np.pi * f_hz * t / 1000.0))
+        trains.append(np.sort(t[keep]))
+    return trains
+
+
+def test_phase_locking_of_locked_skipping_and_poisson_trains():
+    """Locked cells read near 1 whether or not they skip cycles; Poisson cells near 0 and not
+    significant; a Poisson process with a rate modulated to full depth reads m / 2 = 1/2."""
+    rng = np.random.default_rng(5)
+    locked = clocked_trains(rng, p_fire=1.0, jitter_ms=1.0)
+    skipping = clocked_trains(rng, p_fire=0.3, jitter_ms=1.0)
+    for trains, low in ((locked, 0.9), (skipping, 0.85)):
+        got = pop.phase_locking(trains[:60], 50.0, 1000.0, 99, np.random.default_rng(6),
+                                trains[60:])
+        assert low < got.vector_strength <= 1.0
+        assert got.p_value == pytest.approx(0.01) and got.surrogate_mean < 0.1
+        assert pop.is_locked(got.vector_strength, got.p_value)
+    poisson = modulated_poisson(rng, 200, 20.0, 0.0, 50.0, 1000.0)
+    got = pop.phase_locking(poisson, 50.0, 1000.0, 99, np.random.default_rng(7))
+    assert got.vector_strength < 0.05 and got.p_value > 0.05
+    assert not pop.is_locked(got.vector_strength, got.p_value)
+    full = modulated_poisson(rng, 400, 20.0, 1.0, 50.0, 1000.0)
+    got = pop.phase_locking(full, 50.0, 1000.0, 99, np.random.default_rng(8))
+    assert got.vector_strength == pytest.approx(0.5, abs=0.05)
+    assert got.p_value == pytest.approx(0.01)
+
+
+def test_phase_locking_without_rhythm_or_spikes_and_bad_input():
+    rng = np.random.default_rng(1)
+    assert math.isnan(pop.phase_locking([np.array([1.0])], np.nan, 100.0, 9, rng).p_value)
+    assert math.isnan(pop.phase_locking([np.empty(0)], 50.0, 100.0, 9, rng).vector_strength)
+    with pytest.raises(ValueError, match="n_surrogates"):
+        pop.phase_locking([np.array([1.0])], 50.0, 100.0, 0, rng)
+    with pytest.raises(ValueError, match="rng"):
+        pop.alignment_test([np.array([1.0])], 100.0, 9, 42)
+    with pytest.raises(ValueError, match="span_ms"):
+        pop.alignment_test([np.array([1.0])], -1.0, 9, rng)
+
+
+def test_alignment_test_tells_regular_independent_cells_from_aligned_ones():
+    """Regular cells at their own random phases: variance ratio about 1, not significant, though
+    the pooled rate's autocorrelation peaks at their period; the same cells in step: large."""
+    rng = np.random.default_rng(3)
+    period, span = 16.0, 800.0
+    phases = rng.uniform(0.0, period, 300)
+    independent = [np.arange(ph, span, period) + rng.normal(0.0, 0.3, int(np.ceil(
+        (span - ph) / period))) for ph in phases]
+    independent = [np.sort(np.clip(t, 0.0, span - 1e-9)) for t in independent]
+    got = pop.alignment_test(independent, span, 99, np.random.default_rng(4))
+    # one draw of random phases: |sum of phasors|^2 is exponentially distributed, mean as shifted
+    assert 0.3 < got.variance_ratio < 3.0 and got.p_value > 0.05
+    in_step = [np.sort(np.clip(np.arange(2.0, span, period) + rng.normal(0.0, 1.0, 50), 0.0,
+                               span - 1e-9)) for _ in range(300)]
+    got = pop.alignment_test(in_step, span, 99, np.random.default_rng(4))
+    assert got.variance_ratio > 10.0 and got.p_value == pytest.approx(0.01)
+    assert math.isnan(pop.alignment_test([np.empty(0)], span, 9, rng).variance_ratio)

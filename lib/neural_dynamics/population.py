@@ -5,10 +5,12 @@ Chapter 5 compares the rhythm of chapter 3's network with a PING cycle (Borgers 
 Wang 2003). One measure cannot tell them apart: excitatory cells that skip cycles are what the
 sparse regime shows, but also a PING rhythm under noisy drive (Borgers & Kopell 2005). This
 module measures what each regime requires of the same run - the rhythm and its significance,
-the share of cycles on which an excitatory cell fires, its spikes per cycle and the irregularity
-(ISI CV) of its firing, set against independently driven cells at the same rate - and how the
+the share of cycles on which an excitatory cell fires, its spikes per cycle, whether its spikes
+keep to the rhythm's phase (:func:`phase_locking`: locked cells that skip cycles are PING under
+noise, Poisson-like cells under a modulated rate the sparse regime) and the irregularity (ISI
+CV) of its firing, set against independently driven cells at the same rate - and how the
 rhythm's frequency follows the inhibitory decay time; :func:`name_regime` names a regime only
-when all the measures agree.
+when all the measures agree. :func:`alignment_test` asks whether cells fire together at all.
 """
 
 from __future__ import annotations
@@ -40,6 +42,163 @@ EVERY_CYCLE_PARTICIPATION = 0.9
 #: A network's rhythm counts as following the inhibitory decay time like a PING cycle when its
 #: log-sensitivity d ln f / d ln tau_I is at least this fraction of the PING cycle's own.
 SENSITIVITY_FRACTION = 0.5
+
+
+#: The excitatory cells count as locked to the rhythm's cycle when the vector strength of their
+#: spikes against the rhythm's phase (:func:`phase_locking`) is at least this and beats the
+#: surrogates. A Poisson process whose rate is modulated as nu (1 + m cos phi), m <= 1, has a
+#: vector strength of m / 2 <= 1/2, so a larger one is tighter locking than any sinusoidally
+#: modulated rate gives the sparse regime's Poisson-like cells (Brunel & Hakim 1999). A choice.
+LOCKED_VECTOR_STRENGTH = 0.5
+#: Relative band, times the rhythm's frequency, of the filter that gives the rhythm's phase.
+PHASE_BAND = (0.7, 1.4)
+
+
+class PhaseLocking(NamedTuple):
+    """Spikes against the phase of the population rhythm (see :func:`phase_locking`)."""
+    vector_strength: float  # |mean of exp(i phase)| over all spikes of the tested trains
+    mean_phase_rad: float  # the angle of that mean
+    surrogate_mean: float  # mean vector strength of the circularly shifted surrogates
+    p_value: float  # (1 + #surrogates >= data) / (1 + n); NaN without spikes or rhythm
+
+
+class Alignment(NamedTuple):
+    """Variance of a pooled rate against circular shifts (see :func:`alignment_test`)."""
+    variance_ratio: float  # variance of the pooled rate / mean variance of the surrogates
+    p_value: float  # (1 + #surrogates >= data) / (1 + n); NaN without spikes
+
+
+def _binned(trains, n_bins: int, bin_ms: float):
+    """Each train's spikes as (train index, bin index) pairs on [0, n_bins bin_ms)."""
+    bins = [np.floor(np.asarray(t, float) / bin_ms).astype(np.int64) for t in trains]
+    bins = [b[(b >= 0) & (b < n_bins)] for b in bins]
+    sizes = np.array([b.size for b in bins], dtype=np.int64)
+    flat = np.concatenate(bins) if bins else np.empty(0, dtype=np.int64)
+    return np.repeat(np.arange(len(bins)), sizes), flat
+
+
+def _check_surrogates(n_surrogates, rng):
+    if not isinstance(n_surrogates, int) or isinstance(n_surrogates, bool) or n_surrogates < 1:
+        raise ValueError(f"n_surrogates = {n_surrogates!r}: must be an int >= 1")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+
+
+def phase_locking(trains, rhythm_hz: float, span_ms: float, n_surrogates: int,
+                  rng: np.random.Generator, reference_trains=(), bin_ms: float = 1.0
+                  ) -> PhaseLocking:
+    """How tightly the spikes of ``trains`` keep to the phase of the population rhythm.
+
+    The rhythm's phase is that of the analytic signal of the population rate (bins of
+    ``bin_ms`` over [0, T), T = ``span_ms``, taken as one period of a circle) band-passed to
+    [:data:`PHASE_BAND`] x ``rhythm_hz`` in the Fourier domain (the Hilbert transform's phase).
+    For each tested train the rate is that of all the *other* trains and ``reference_trains``,
+    so a cell's own spikes do not make the phase they are read against. The vector strength
+    (mean resultant length; Goldberg & Brown 1969; Mardia & Jupp 2000) of the N spikes at
+    phases phi_k is
+
+        VS = |(1/N) sum_k exp(i phi_k)|,
+
+    1 when every spike falls at the same phase of the cycle, whether or not the cell fires on
+    every cycle (cells that skip cycles but fire on the cycle stay near 1; PING under noisy
+    drive, Borgers & Kopell 2005), and about 1/sqrt(N) for spikes unrelated to the rhythm. A
+    Poisson process with rate nu (1 + m cos phi) has VS = m / 2, at most 1/2: the Poisson-like
+    cells of the sparse regime (Brunel & Hakim 1999; Brunel 2000) stay below that when their
+    modulation is sinusoidal (:data:`LOCKED_VECTOR_STRENGTH`).
+
+    Each of ``n_surrogates`` surrogates rotates every tested train by its own random whole
+    number of bins around the circle, against the same (unrotated) reference phase: a train
+    keeps its intervals and its own regularity, and loses only its alignment with the others.
+
+    Returns
+    -------
+    PhaseLocking
+        NaN throughout without a finite rhythm > 0, without spikes or with no frequency of the
+        band resolved by the window.
+    """
+    span = checks.positive("span_ms", span_ms)
+    width = checks.positive("bin_ms", bin_ms)
+    _check_surrogates(n_surrogates, rng)
+    nan = PhaseLocking(math.nan, math.nan, math.nan, math.nan)
+    n_bins = int(span // width)
+    if not (np.isfinite(rhythm_hz) and rhythm_hz > 0) or not len(trains) or n_bins < 4:
+        return nan
+    cell, spike_bin = _binned(trains, n_bins, width)
+    if spike_bin.size == 0:
+        return nan
+    freqs = np.fft.fftfreq(n_bins, width / 1000.0)
+    band = (freqs >= PHASE_BAND[0] * rhythm_hz) & (freqs <= PHASE_BAND[1] * rhythm_hz)
+    if not band.any():
+        return nan
+    gain = np.where(band, 2.0, 0.0)  # positive frequencies of the band only: analytic signal
+    counts = np.zeros((len(trains), n_bins))
+    np.add.at(counts, (cell, spike_bin), 1.0)
+    own = np.fft.ifft(np.fft.fft(counts, axis=1) * gain, axis=1)
+    _, ref_bin = _binned(reference_trains, n_bins, width)
+    extra = np.fft.ifft(np.fft.fft(np.bincount(ref_bin, minlength=n_bins).astype(float)) * gain)
+    others = own.sum(axis=0) + extra - own  # each train's reference: everyone else
+    size = np.abs(others)
+    unit = np.divide(others, size, out=np.zeros_like(others), where=size > 0)
+
+    def resultant(shifts):
+        return unit[cell, (spike_bin + shifts[cell]) % n_bins].mean()
+
+    mean = resultant(np.zeros(len(trains), dtype=np.int64))
+    surrogate = np.array([abs(resultant(rng.integers(0, n_bins, len(trains))))
+                          for _ in range(n_surrogates)])
+    strength = float(abs(mean))
+    return PhaseLocking(strength, float(np.angle(mean)), float(surrogate.mean()),
+                        float((1 + np.sum(surrogate >= strength)) / (1 + n_surrogates)))
+
+
+def is_locked(vector_strength, p_value, alpha: float = 0.05):
+    """True where spikes are locked to the cycle: vector strength >=
+    :data:`LOCKED_VECTOR_STRENGTH` and p <= ``alpha`` against the surrogates of
+    :func:`phase_locking`. NaN gives False."""
+    vs, p = np.asarray(vector_strength, dtype=float), np.asarray(p_value, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(vs) & np.isfinite(p) & (vs >= LOCKED_VECTOR_STRENGTH) & (p <= alpha)
+
+
+def alignment_test(trains, span_ms: float, n_surrogates: int, rng: np.random.Generator,
+                   bin_ms: float = 1.0, smooth_bins: int = 3) -> Alignment:
+    """Whether cells fire together more than independent cells with the same trains would.
+
+    The variance of the pooled rate (bins of ``bin_ms`` over [0, T) taken as a circle, a
+    circular moving average over ``smooth_bins`` bins) is set against that of surrogates that
+    rotate each train by its own random whole number of bins. A rotation keeps every train's
+    intervals, so the sum of the trains' own variances is kept and only the covariances between
+    trains are randomised: the ratio is about 1 for independent cells, however regular each one
+    is, and grows with their alignment (cf. the synchrony measure chi^2 of Golomb 2007, here
+    against surrogates). The peak of the pooled rate's autocorrelation at the cells' own period
+    is no such evidence, since the trains' own autocorrelations survive rotation
+    (:func:`synchrony.rhythm_test`).
+
+    Returns
+    -------
+    Alignment
+        NaN without spikes.
+    """
+    span = checks.positive("span_ms", span_ms)
+    width = checks.positive("bin_ms", bin_ms)
+    smooth = checks.integer("smooth_bins", smooth_bins, 1)
+    _check_surrogates(n_surrogates, rng)
+    n_bins = int(span // width)
+    cell, spike_bin = _binned(trains, n_bins, width)
+    if spike_bin.size == 0 or n_bins < 4:
+        return Alignment(math.nan, math.nan)
+    smooth = min(smooth, n_bins)
+    kernel = np.fft.rfft(np.r_[np.ones(smooth), np.zeros(n_bins - smooth)] / smooth, n_bins)
+
+    def variance(shifts):
+        rate = np.bincount((spike_bin + shifts[cell]) % n_bins, minlength=n_bins).astype(float)
+        return float(np.var(np.fft.irfft(np.fft.rfft(rate) * kernel, n_bins)))
+
+    observed = variance(np.zeros(len(trains), dtype=np.int64))
+    surrogate = np.array([variance(rng.integers(0, n_bins, len(trains)))
+                          for _ in range(n_surrogates)])
+    return Alignment(observed / surrogate.mean() if surrogate.mean() > 0 else math.nan,
+                     float((1 + np.sum(surrogate >= observed)) / (1 + n_surrogates)))
 
 
 class RhythmMeasures(NamedTuple):
@@ -274,11 +433,14 @@ class RegimeVerdict(NamedTuple):
     fires_every_cycle: bool | None  # participation >= EVERY_CYCLE_PARTICIPATION at every rhythm
     irregular: bool | None  # CV / rate-matched CV >= IRREGULAR_CV_RATIO at every rhythm
     follows_tau_inh: bool | None  # |sensitivity| >= SENSITIVITY_FRACTION |PING's|
-    name: str  # "sparse", "PING" or "" (measures disagree or are missing)
+    name: str  # "sparse", "PING", "skipping PING" or "" (measures disagree or are missing)
+    locked: bool | None = None  # locked to the cycle (is_locked) at every rhythm
+    unlocked: bool | None = None  # locked at no rhythm
 
 
 def name_regime(e_participation, cv_ratio, network_sensitivity: float,
-                ping_sensitivity: float, ping_frequency_agrees: bool) -> RegimeVerdict:
+                ping_sensitivity: float, ping_frequency_agrees: bool,
+                locked=None) -> RegimeVerdict:
     """Name a network's rhythm only when the measures agree.
 
     Parameters
@@ -292,17 +454,25 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
         d ln f / d ln tau_I of the network's rhythm and of the PING cycle (NaN: not measured).
     ping_frequency_agrees : bool
         Whether the PING cycle's frequency matches the network's at every rhythmic coupling.
+    locked : array_like of bool or None
+        At each rhythmic coupling, whether the excitatory spikes are locked to the cycle
+        (:func:`is_locked`); None: not measured.
 
     Returns
     -------
     RegimeVerdict
         "sparse" (Brunel & Hakim 1999; Brunel 2000) when the cells skip cycles at every
         coupling, fire as irregularly as independent inputs make them (CV ratio >=
-        :data:`IRREGULAR_CV_RATIO`) and, if measured, the rhythm follows tau_I much less than a
-        PING cycle would; "PING" (Borgers & Kopell 2003) when the cells fire on every cycle
-        (participation >= :data:`EVERY_CYCLE_PARTICIPATION`), are more regular than
-        independent inputs make them (if measured), the PING frequency agrees and, if
-        measured, the rhythm follows tau_I like the PING cycle; "" otherwise.
+        :data:`IRREGULAR_CV_RATIO`), are, if measured, locked to the cycle at no coupling
+        (Poisson-like cells under a modulated rate) and, if measured, the rhythm follows tau_I
+        much less than a PING cycle would; "skipping PING" (PING under noisy drive, Borgers &
+        Kopell 2005) when the cells skip cycles but are locked to the cycle at every coupling
+        and, if measured, the rhythm follows tau_I like the PING cycle; "PING" (Borgers &
+        Kopell 2003) when the cells fire on every cycle (participation >=
+        :data:`EVERY_CYCLE_PARTICIPATION`), are more regular than independent inputs make them
+        (if measured), the PING frequency agrees and, if measured, the rhythm follows tau_I
+        like the PING cycle; "" otherwise. Skipping cycles makes the ISI CV high whether or not
+        the cells are locked, so CV alone does not separate the first two.
     """
     cycles = np.asarray(e_participation, dtype=float)
     cv = np.asarray(cv_ratio, dtype=float)
@@ -313,9 +483,14 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
     follows = (None if not (np.isfinite(network_sensitivity) and np.isfinite(ping_sensitivity)
                             and ping_sensitivity != 0) else
                bool(abs(network_sensitivity) >= SENSITIVITY_FRACTION * abs(ping_sensitivity)))
+    lock = None if locked is None else np.asarray(locked, dtype=bool).reshape(-1)
+    all_locked = bool(lock.all()) if lock is not None and lock.size else None
+    none_locked = bool(not lock.any()) if lock is not None and lock.size else None
     name = ""
-    if skips and irregular and follows is not True:
+    if skips and irregular and follows is not True and none_locked is not False:
         name = "sparse"
+    elif skips and all_locked and follows is not False:
+        name = "skipping PING"
     elif every and irregular is not True and ping_frequency_agrees and follows is not False:
         name = "PING"
-    return RegimeVerdict(skips, every, irregular, follows, name)
+    return RegimeVerdict(skips, every, irregular, follows, name, all_locked, none_locked)

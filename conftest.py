@@ -36,24 +36,27 @@ def pytest_configure(config):
 # would order them by their number of tests, which puts the parameter sets (a few tests of
 # minutes each) last, where one worker runs them alone while the other idles. Longest first
 # (the longest-processing-time rule) keeps both workers busy to the end. Measured with
-# `pytest --durations`; a unit missing here runs after these, in collection order.
+# `pytest --durations=0` (summed per unit; a fresh clone, 2026-11-27); a unit missing here runs
+# after these, in collection order.
 LONGEST_FIRST = [
     "tests/test_parameter_sets.py::TestShiftedSweeps",
-    "tests/test_parameter_sets.py::TestEdgeCases",
     "book/cross_scale.ipynb",
-    "tests/test_faults.py",
-    "tests/test_adaptation_chapter.py",
     "book/synchrony.ipynb",
-    "tests/test_sweep_runner.py",
-    "tests/test_excitability_chapter.py",
+    "tests/test_faults.py",
+    "tests/test_parameter_sets.py::TestEdgeCases",
     "book/neural_mass.ipynb",
-    "tests/test_synchrony_chapter.py",
-    "tests/test_cross_scale_chapter.py",
-    "tests/test_cycles.py",
-    "tests/test_neural_mass_chapter.py",
     "tests/test_publishing.py",
+    "tests/test_adaptation_chapter.py",
+    "tests/test_sweep_runner.py",
+    "tests/test_cycles.py",
+    "tests/test_synchrony_chapter.py",
+    "tests/test_browser.py",
+    "tests/test_neural_mass_chapter.py",
+    "tests/test_cross_scale_chapter.py",
+    "tests/test_excitability_chapter.py",
     "book/adaptation.ipynb",
     "tests/test_meanfield.py",
+    "tests/test_papermill_cli.py",
     "tests/test_parameter_sets.py::TestFineGrid",
     "book/excitability.ipynb",
     "book/regime_maps.ipynb",

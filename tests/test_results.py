@@ -72,3 +72,18 @@ def test_the_environment_redirects_the_default_results_dir(tmp_path, monkeypatch
     assert csv_path == tmp_path / "staged" / "chapter.csv"
     assert (tmp_path / "staged" / "manifest.json").is_file()
     assert results.data_dir().name == "data"  # literature values are still read from data/
+
+
+def test_atomic_write_replaces_whole_and_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "sub" / "table.csv"
+    results.atomic_write(target, "a,b\r\n1,2\n")
+    assert target.read_bytes() == b"a,b\r\n1,2\n"  # folder made, newlines kept as given
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        results.atomic_write(target, "new")
+    assert target.read_bytes() == b"a,b\r\n1,2\n"
+    assert [p.name for p in target.parent.iterdir()] == ["table.csv"]

@@ -91,7 +91,14 @@ def _format_value(name: str, value) -> str:
     return "nan" if math.isnan(value) else repr(significant(value))
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` all at once or not at all.
+
+    The text goes to a temporary file in the same folder, which then replaces ``path``
+    (``os.replace``, atomic on POSIX): a reader sees the old file or the new one, never a part,
+    and an interrupted write leaves no temporary file behind. Used for the results tables, the
+    manifest and the sweeps' chunks.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -136,7 +143,7 @@ def write_results(chapter: str, rows, results_dir=None, parameters: dict | None 
         writer.writerow((metric, _format_value(metric, value), unit, description))
     text = buffer.getvalue()
     csv_path = folder / f"{chapter}.csv"
-    _atomic_write(csv_path, text)
+    atomic_write(csv_path, text)
     manifest = read_manifest(folder)
     manifest[chapter] = {
         "file": csv_path.name,
@@ -157,7 +164,7 @@ def read_manifest(results_dir) -> dict:
 def write_manifest(results_dir, manifest: dict) -> Path:
     """Write ``<results_dir>/manifest.json`` atomically, keys sorted (the file's one format)."""
     path = Path(results_dir) / "manifest.json"
-    _atomic_write(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return path
 
 

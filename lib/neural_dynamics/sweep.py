@@ -33,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import results, sweep_config
-from .results import _atomic_write
+from .results import atomic_write
 
 CHUNK_FORMAT = 1
 PACKAGES = ("numpy", "scipy", "numba", "pandas", "PyYAML", "dask", "distributed")
@@ -80,7 +80,7 @@ class Chunk:
         return self.path.is_file()
 
     def write(self, rows) -> None:
-        _atomic_write(self.path, json.dumps({"key": self.key, "rows": rows}) + "\n")
+        atomic_write(self.path, json.dumps({"key": self.key, "rows": rows}) + "\n")
 
     def rows(self) -> list:
         return json.loads(self.path.read_text(encoding="utf-8"))["rows"]
@@ -180,12 +180,12 @@ def merge(config, out: Path, chunks) -> Path:
                         "sha256": hashlib.sha256(text).hexdigest()})
     text = buffer.getvalue()
     path = out / f"{config.name}.csv"
-    _atomic_write(path, text)
+    atomic_write(path, text)
     manifest = {"name": config.name, "config": config.as_dict(),
                 "config_sha256": config.digest(), "csv_sha256":
                 hashlib.sha256(text.encode()).hexdigest(), "points": config.n_points,
                 "packages": _versions(), "chunks": entries}
-    _atomic_write(out / f"{config.name}.manifest.json",
+    atomic_write(out / f"{config.name}.manifest.json",
                   json.dumps(manifest, indent=2) + "\n")  # the grid's order kept
     return path
 

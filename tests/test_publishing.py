@@ -113,6 +113,20 @@ def pdf_outline(pdf: bytes) -> list[str]:
     return titles
 
 
+def test_the_printed_page_leaves_out_only_the_hidden_code():
+    """As myst-nb writes cells: a hide-input cell's code goes, its output and a visible cell's
+    code stay; markup with a nested <details> is left as it is."""
+    hidden = ('<div class="cell tag_hide-input docutils container">\n'
+              '<details class="admonition hide above-input">\n<summary>Show code</summary>\n'
+              '<div class="cell_input"><pre>x = "&lt;/details&gt;"</pre></div>\n</details>\n'
+              '<div class="cell_output">OUTPUT</div></div>')
+    visible = '<div class="cell"><div class="cell_input"><pre>y = 1</pre></div></div>'
+    page = print_pdf.without_hidden_code(hidden + visible + hidden)
+    assert "x = " not in page and page.count("OUTPUT") == 2 and "y = 1" in page
+    nested = hidden.replace("<pre>", "<details><pre>")
+    assert print_pdf.without_hidden_code(nested) == nested
+
+
 def test_the_book_prints_to_a_pdf_with_every_chapter(built_html, tmp_path):
     """``make pdf``'s two steps on a copy of the book: every chapter is in the PDF's outline
     (the bookmarks Chromium makes from the headings), under its numbered title."""

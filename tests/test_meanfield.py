@@ -331,3 +331,19 @@ def test_in_degree_difference_recovers_a_planted_degree_effect():
     assert planted.residual_hz == pytest.approx(2.0)
     with pytest.raises(ValueError, match="in_group"):
         mf.in_degree_difference(rates, net, np.zeros(200, bool))
+
+
+def test_open_loop_runs_in_threads_give_the_serial_results():
+    """The compiled loops release the GIL; runs with their own generators do not interact."""
+    from neural_dynamics.threads import in_threads
+
+    jobs = [(0.5, 20.0, 1), (1.0, 40.0, 2), (2.0, 10.0, 3), (1.0, 40.0, 2)]
+
+    def run(job):
+        factor, rate_hz, seed = job
+        return mf.open_loop_rate_hz(network().scaled(factor), rate_hz, 20, 0.1, 400.0, 50.0,
+                                    np.random.default_rng(seed)).rate_hz
+
+    serial = [run(job) for job in jobs]
+    assert in_threads(run, jobs, workers=3) == serial
+    assert serial[1] == serial[3] and serial[0] != serial[1]

@@ -264,3 +264,69 @@ def test_alignment_test_tells_regular_independent_cells_from_aligned_ones():
     got = pop.alignment_test(in_step, span, 99, np.random.default_rng(4))
     assert got.variance_ratio > 10.0 and got.p_value == pytest.approx(0.01)
     assert math.isnan(pop.alignment_test([np.empty(0)], span, 9, rng).variance_ratio)
+
+
+def _sweep_networks():
+    """A small E-I network at three couplings, its drive and protocol."""
+    from neural_dynamics import networks, noise
+    from neural_dynamics.params import Neuron, SynapseType
+    from neural_dynamics.presets import Protocol
+
+    rng = np.random.default_rng(4)
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, 50.0, 5.0)
+    built = networks.ei_network(neuron, 40, 10, 0.3, SynapseType(0.0, 2.0, 0.2),
+                                SynapseType(-70.0, 8.0, 0.2), 0.01, 0.01, 0.1, 0.1, rng)
+    protocol = Protocol(0.1, 300.0)
+    drive = 2.5 + noise.ou_current_na(rng, (50,), protocol.n_steps, 0.1, 5.0, 0.8)[None]
+    return [built.with_weights(built.weights_us * c) for c in (0.0, 5.0, 20.0)], drive, protocol
+
+
+def test_simulate_each_is_the_batch_bit_for_bit():
+    from neural_dynamics.kernel import simulate
+
+    members, drive, protocol = _sweep_networks()
+    batch = simulate(members, drive, protocol)
+    got = pop.simulate_each(members, drive, protocol)
+    assert got.spike_steps.size > 0
+    np.testing.assert_array_equal(got.spike_steps, batch.spike_steps)
+    np.testing.assert_array_equal(got.offsets, batch.offsets)
+    assert got.n_circuits == 3
+    with pytest.raises(ValueError, match="current_na"):
+        pop.simulate_each(members, np.repeat(drive, 3, axis=0), protocol)
+    with pytest.raises(ValueError, match="circuits"):
+        pop.simulate_each([], drive, protocol)
+
+
+def test_surrogate_tests_are_those_of_one_surrogate_at_a_time():
+    """The vectorised surrogates draw and compute what one surrogate at a time does."""
+    rng = np.random.default_rng(8)
+    trains = clocked_trains(rng, n_exc=30, n_inh=10, span_ms=600.0)
+    lock = pop.phase_locking(trains[:30], 50.0, 600.0, 19, np.random.default_rng(3), trains[30:])
+    draws = np.random.default_rng(3)
+    shifts = [draws.integers(0, 600, 30) for _ in range(19)]
+    # the same shifts, one surrogate at a time (as the reference)
+    cell, spike_bin = pop._binned(trains[:30], 600, 1.0)
+    freqs = np.fft.fftfreq(600, 1e-3)
+    gain = np.where((freqs >= pop.PHASE_BAND[0] * 50.0) & (freqs <= pop.PHASE_BAND[1] * 50.0),
+                    2.0, 0.0)
+    counts = np.zeros((30, 600))
+    np.add.at(counts, (cell, spike_bin), 1.0)
+    own = np.fft.ifft(np.fft.fft(counts, axis=1) * gain, axis=1)
+    _, ref_bin = pop._binned(trains[30:], 600, 1.0)
+    extra = np.fft.ifft(np.fft.fft(np.bincount(ref_bin, minlength=600).astype(float)) * gain)
+    others = own.sum(axis=0) + extra - own
+    unit = others / np.abs(others)
+    expected = [abs(unit[cell, (spike_bin + s[cell]) % 600].mean()) for s in shifts]
+    assert lock.surrogate_mean == pytest.approx(np.mean(expected), rel=1e-12)
+    assert lock.p_value == (1 + np.sum(np.array(expected) >= lock.vector_strength)) / 20
+    aligned = pop.alignment_test(trains[:30], 600.0, 19, np.random.default_rng(3))
+    kernel = np.fft.rfft(np.r_[np.ones(3), np.zeros(597)] / 3, 600)
+
+    def variance(s):
+        rate = np.bincount((spike_bin + s[cell]) % 600, minlength=600).astype(float)
+        return np.var(np.fft.irfft(np.fft.rfft(rate) * kernel, 600))
+
+    surrogate = np.array([variance(s) for s in shifts])
+    observed = variance(np.zeros(30, dtype=np.int64))
+    assert aligned.variance_ratio == pytest.approx(observed / surrogate.mean(), rel=1e-12)
+    assert aligned.p_value == (1 + np.sum(surrogate >= observed)) / 20

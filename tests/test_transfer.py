@@ -138,3 +138,31 @@ def test_logistic_gaussian_constant():
 def test_bad_input_names_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_simulate_noisy_each_is_the_batch_bit_for_bit():
+    from neural_dynamics.noise import simulate_with_noise
+    from neural_dynamics.params import Circuit
+
+    circuit = Circuit((NEURON,) * 20)
+    protocol = Protocol(0.1, 500.0)
+    mean = np.repeat(np.array([1.0, 1.6, 2.2])[:, None], 20, axis=1)
+    batch = simulate_with_noise(circuit, mean, protocol, 5.0, 0.8, [3, 4, 5])
+    got = transfer.simulate_noisy_each(circuit, mean, protocol, 5.0, 0.8, [3, 4, 5])
+    assert got.spike_steps.size > 0
+    np.testing.assert_array_equal(got.spike_steps, batch.spike_steps)
+    np.testing.assert_array_equal(got.offsets, batch.offsets)
+    with pytest.raises(ValueError, match="mean_current_na"):
+        transfer.simulate_noisy_each(circuit, mean, protocol, 5.0, 0.8, [3, 4])
+
+
+@pytest.mark.parametrize(("dt_ms", "tau_ms", "sigma_na"), [(0.1, 5.0, 0.8), (0.05, 5.0, 0.4),
+                                                           (0.1, 2.0, 1.6), (0.5, 0.1, 0.0)])
+def test_ou_current_is_that_of_the_noise_module_bit_for_bit(dt_ms, tau_ms, sigma_na):
+    from neural_dynamics import noise
+
+    expected = noise.ou_current_na(np.random.default_rng(9), (7,), 3000, dt_ms, tau_ms, sigma_na)
+    got = transfer.ou_current_na(np.random.default_rng(9), 7, 3000, dt_ms, tau_ms, sigma_na)
+    np.testing.assert_array_equal(got, expected)
+    with pytest.raises(ValueError, match="tau_ms"):
+        transfer.ou_current_na(np.random.default_rng(9), 7, 30, dt_ms, 0.0, sigma_na)

@@ -25,7 +25,7 @@ import numba
 import numpy as np
 from scipy import optimize
 
-from . import checks
+from . import checks, limits
 from .metrics import mean_confidence_interval
 from .params import SynapseType
 from .transfer import ALPHA_COLOURED, shifted_siegert_rate_hz
@@ -405,13 +405,17 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
     The scheme is the network kernel's (spec, exact exponential update): over step k -> k+1
     the membrane relaxes with the step-k conductances, V <- V_inf + (V - V_inf) exp(-dt g/C),
     the gates decay, then the input spikes that fall in the step open their gates; V >= theta
-    is a spike at t_{k+1}, reset to E_L. The OU current is :func:`noise.ou_current_na`. Input
+    is a spike at t_{k+1}, reset to E_L. The OU current is :func:`noise.ou_current_na`'s, bit
+    for bit (the same draws, its exact recursion eta_{k+1} = a eta_k + sigma sqrt(1 - a^2)
+    xi_{k+1}, here run inside the compiled loop instead of by ``scipy.signal.lfilter``). Input
     spikes: for each neuron and type a Poisson number (mean k nu T) of independent uniform
     times in [0, T), each assigned to a uniformly drawn input (together: k independent Poisson
     trains at nu); a spike in (t_k, t_{k+1}] opens its gate at t_{k+1}; gates are updated
     lazily (exact decay since their last spike), and
     their sum decays with the synapse's tau, so the cost grows with the number of input
     spikes, not of gates.
+    The compiled loops release the GIL, so independent runs, each drawing from its own
+    ``rng``, can share the cores (``threads.in_threads``).
 
     Parameters
     ----------
@@ -431,8 +435,6 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
         the control then keeps the quenched in-degree heterogeneity that a homogeneous mean
         field omits (Amit & Brunel 1997), and only correlations are left out.
     """
-    from . import noise  # the OU current of the network chapters
-
     nu = checks.non_negative("input_rate_hz", input_rate_hz)
     n = checks.integer("n_neurons", n_neurons, 2)
     dt = checks.positive("dt_ms", dt_ms)
@@ -453,10 +455,14 @@ def open_loop_rate_hz(network: MeanFieldNetwork, input_rate_hz: float, n_neurons
     synapses = (net.excitatory, net.inhibitory)
     events = [_poisson_events(rng, n, k, nu, n_steps, dt) for k in k_in]
     k_in = tuple(int(np.max(k)) for k in k_in)  # gates per neuron (enough for the largest)
-    ou = noise.ou_current_na(rng, (n,), n_steps, dt, net.noise_tau_ms, net.noise_sigma_na)
+    # the draws of noise.ou_current_na(rng, (n,), n_steps, ...), its recursion in the loop
+    limits.memory("n_neurons, duration_ms, dt_ms", 8.0 * n * n_steps, "noise draws")
+    xi = rng.standard_normal((n, n_steps))
+    a_ou = np.exp(-dt / net.noise_tau_ms)
+    ou = (a_ou, net.noise_sigma_na, net.noise_sigma_na * np.sqrt(1.0 - a_ou * a_ou))
     v0 = rng.uniform(net.e_leak_mv, net.theta_mv, n)
     spikes = _open_loop_numba(
-        *events[0], *events[1], np.ascontiguousarray(ou), v0, max(k_in[0], 1), max(k_in[1], 1),
+        *events[0], *events[1], xi, *ou, v0, max(k_in[0], 1), max(k_in[1], 1),
         net.w_exc_us, net.w_inh_us, np.array([s.tau_ms for s in synapses]),
         np.array([s.delta for s in synapses]), np.array([s.e_rev_mv for s in synapses]),
         net.e_leak_mv, 1.0 / net.r_mohm, net.tau_m_ms / net.r_mohm, net.theta_mv,
@@ -494,7 +500,7 @@ def _poisson_events(rng, n_neurons, k_inputs, rate_hz, n_steps, dt_ms):
     return offsets, steps, inputs
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sort_blocks(values, offsets):
     """``values`` with each block offsets[i]:offsets[i+1] sorted (a copy)."""
     out = values.copy()
@@ -503,7 +509,7 @@ def _sort_blocks(values, offsets):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _deliver(p, end, steps, inputs, s_in, last, decay, delta, k, total):
     """Open the gates of the input spikes that arrive at step ``k`` (one pathway).
 
@@ -521,10 +527,10 @@ def _deliver(p, end, steps, inputs, s_in, last, decay, delta, k, total):
     return p, total
 
 
-@numba.njit(cache=True)
-def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e, k_i, w_e,
-                     w_i, tau, delta, e_rev, e_leak, g_leak, cap, theta, current, dt, n_steps,
-                     first_counted):
+@numba.njit(cache=True, nogil=True)
+def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, xi, a_ou, sigma_ou,
+                     kick_ou, v0, k_e, k_i, w_e, w_i, tau, delta, e_rev, e_leak, g_leak, cap,
+                     theta, current, dt, n_steps, first_counted):
     n = v0.size
     spikes = np.zeros(n)
     a_e, a_i = np.exp(-dt / tau[0]), np.exp(-dt / tau[1])
@@ -534,10 +540,13 @@ def _open_loop_numba(off_e, step_e, input_e, off_i, step_i, input_i, ou, v0, k_e
         sum_e = sum_i = 0.0
         v = v0[i]
         pe, pi = off_e[i], off_i[i]
+        eta = xi[i, 0] * sigma_ou  # the stationary start of noise.ou_current_na
         for k in range(n_steps):
+            if k > 0:  # its recursion, in lfilter's arithmetic: kick + a eta
+                eta = xi[i, k] * kick_ou + a_ou * eta
             g_e, g_i = w_e * sum_e, w_i * sum_i
             g = g_leak + g_e + g_i
-            v_inf = (g_leak * e_leak + g_e * e_rev[0] + g_i * e_rev[1] + current + ou[i, k]) / g
+            v_inf = (g_leak * e_leak + g_e * e_rev[0] + g_i * e_rev[1] + current + eta) / g
             v = v_inf + (v - v_inf) * np.exp(-dt * g / cap)
             sum_e *= a_e
             sum_i *= a_i

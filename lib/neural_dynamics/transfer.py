@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from scipy import integrate, optimize, special
 
-from . import checks
-from .noise import simulate_with_noise
+from . import checks, limits
+from .kernel import SimulationResult, simulate
 from .params import Circuit, Neuron
 from .presets import Protocol
+from .threads import in_threads
 
 #: Riemann zeta(1/2) (DLMF 25.6; scipy's ``zeta`` covers only x > 1).
 ZETA_HALF = -1.4603545088095868
@@ -178,12 +180,98 @@ class PopulationRates(NamedTuple):
     rates_hz: np.ndarray  # (inputs, neurons) each neuron's rate after the transient
 
 
+@numba.njit(cache=True, nogil=True)
+def _ou_recursion(xi, a, sigma, kick):
+    """eta_0 = sigma xi_0, eta_k = kick xi_k + a eta_{k-1} along the last axis of ``xi``
+    (neurons, steps), in place: the arithmetic of ``noise.ou_current_na``'s ``lfilter``."""
+    for i in range(xi.shape[0]):
+        eta = xi[i, 0] * sigma
+        xi[i, 0] = eta
+        for k in range(1, xi.shape[1]):
+            eta = xi[i, k] * kick + a * eta
+            xi[i, k] = eta
+    return xi
+
+
+def ou_current_na(rng: np.random.Generator, n_neurons: int, n_steps: int, dt_ms: float,
+                  tau_ms: float, sigma_na: float) -> np.ndarray:
+    """``noise.ou_current_na(rng, (n_neurons,), n_steps, dt_ms, tau_ms, sigma_na)`` bit for bit.
+
+    The same draws (``rng.standard_normal((n_neurons, n_steps))``) and the same exact
+    discretisation (Gillespie 1996): eta_0 = sigma xi_0, eta_k = a eta_{k-1} +
+    sigma sqrt(1 - a^2) xi_k, a = exp(-dt / tau); the recursion runs in a compiled loop (in
+    the order of operations of ``scipy.signal.lfilter``'s, so every value is the same), several
+    times faster than the filter and its copies, without the GIL.
+
+    Raises
+    ------
+    ValueError
+        For a bad step, time constant or s.d. (naming it).
+    neural_dynamics.limits.WorkTooLarge
+        If the current would take more than ``limits.MAX_BYTES``.
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    dt = checks.positive("dt_ms", dt_ms)
+    tau = checks.positive("tau_ms", tau_ms)
+    sigma = checks.non_negative("sigma_na", sigma_na)
+    n = checks.integer("n_neurons", n_neurons, 1)
+    steps = checks.integer("n_steps", n_steps, 1)
+    limits.memory("n_neurons, n_steps", 8.0 * n * steps, "noise")
+    a = np.exp(-dt / tau)
+    return _ou_recursion(rng.standard_normal((n, steps)), a, sigma, sigma * np.sqrt(1.0 - a * a))
+
+
+def simulate_noisy_each(circuit, mean_current_na, protocol: Protocol, tau_s_ms: float,
+                        sigma_na: float, seeds) -> SimulationResult:
+    """``noise.simulate_with_noise(circuit, mean_current_na, protocol, tau_s_ms, sigma_na,
+    seeds)`` bit for bit, one kernel call per member (seed), in threads.
+
+    Member b's current is its mean plus :func:`ou_current_na` drawn from
+    ``numpy.random.default_rng(seeds[b])``, as in ``noise.simulate_with_noise``; a member's
+    result depends only on its own seed, so the batch's result is the same. One member per
+    kernel call is about twice as fast for populations of ~100 neurons over ~10^4 steps (the
+    batch's (members, neurons, steps) current is read member after member at every step), and
+    the calls share the cores (the kernel and the noise's recursion release the GIL).
+
+    Parameters
+    ----------
+    circuit : Circuit
+        The circuit of every member.
+    mean_current_na : array_like
+        Mean current of each member, (members, neurons), nA.
+    protocol : Protocol
+    tau_s_ms, sigma_na : float
+        Correlation time (ms) and s.d. (nA) of the OU noise.
+    seeds : sequence of int
+        One seed per member (>= 0).
+
+    Raises
+    ------
+    ValueError
+        If the mean current is not one row per seed, or for a bad seed or noise (naming it).
+    """
+    mean = checks.finite_array("mean_current_na", mean_current_na)
+    seeds = [int(s) for s in checks.each("seeds", seeds, checks.non_negative)]
+    if mean.ndim != 2 or mean.shape[0] != len(seeds) or not seeds:
+        raise ValueError(f"mean_current_na has shape {mean.shape}: must be (members, neurons) "
+                         f"with one member per seed ({len(seeds)} seeds, at least 1)")
+
+    def member(b):
+        noise = ou_current_na(np.random.default_rng(seeds[b]), mean.shape[1], protocol.n_steps,
+                              protocol.dt_ms, tau_s_ms, sigma_na)
+        return simulate([circuit], (mean[b][:, None] + noise)[None], protocol)
+
+    return SimulationResult.concatenate(in_threads(member, range(len(seeds))))
+
+
 def population_rates_hz(neuron: Neuron, mean_currents_na, sigma_na: float, tau_s_ms: float,
                         n_neurons: int, protocol: Protocol, seed: int) -> PopulationRates:
     """Rates of uncoupled copies of ``neuron``, each with its own OU noise, for each mean current.
 
     Each mean current drives ``n_neurons`` independent neurons (one ``Circuit`` of uncoupled
-    neurons per current) simulated with ``noise.simulate_with_noise``; the noise of input k is
+    neurons per current) simulated as by ``noise.simulate_with_noise`` (one kernel call per
+    current, :func:`simulate_noisy_each`); the noise of input k is
     seeded by the k-th state of ``numpy.random.SeedSequence(seed)``. A neuron's rate is its
     number of spikes after ``protocol.transient_ms`` divided by the remaining time; neurons are
     independent, so the standard error is the s.d. across neurons / sqrt(n_neurons).
@@ -201,7 +289,7 @@ def population_rates_hz(neuron: Neuron, mean_currents_na, sigma_na: float, tau_s
     seeds = np.random.SeedSequence(seed).generate_state(currents.size).tolist()
     circuit = Circuit(tuple([neuron] * n))
     mean = np.repeat(currents[:, None], n, axis=1)
-    result = simulate_with_noise(circuit, mean, protocol, tau_s_ms, sigma_na, seeds)
+    result = simulate_noisy_each(circuit, mean, protocol, tau_s_ms, sigma_na, seeds)
     window_s = (protocol.duration_ms - protocol.transient_ms) / 1000.0
     rates = np.empty((currents.size, n))
     for k in range(currents.size):

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from neural_dynamics import noise, presets
 from neural_dynamics.kernel import simulate
@@ -22,6 +23,23 @@ def test_ou_is_reproducible_and_zero_sigma_is_zero():
     b = noise.ou_current_na(np.random.default_rng(9), (2,), 100, 0.1, 5.0, 1.0)
     np.testing.assert_array_equal(a, b)
     assert not np.any(noise.ou_current_na(np.random.default_rng(9), (2,), 100, 0.1, 5.0, 0.0))
+
+
+@pytest.mark.parametrize(("dt_ms", "tau_ms", "sigma_na", "shape"),
+                         [(0.1, 5.0, 0.8, (7,)), (0.05, 5.0, 0.4, (2, 3)), (0.1, 2.0, 1.6, (1,)),
+                          (0.5, 0.1, 0.0, (4,))])
+def test_ou_recursion_is_the_linear_filter_bit_for_bit(dt_ms, tau_ms, sigma_na, shape):
+    """The compiled recursion gives the values of the first-order filter it replaced, exactly
+    (the chapters' noise, and so their numbers, did not change with it)."""
+    xi = np.random.default_rng(9).standard_normal(shape + (3000,))
+    a = np.exp(-dt_ms / tau_ms)
+    start = xi[..., :1] * sigma_na
+    rest, _ = signal.lfilter([1.0], [1.0, -a], xi[..., 1:] * (sigma_na * np.sqrt(1.0 - a * a)),
+                             axis=-1, zi=a * start)
+    expected = np.concatenate([start, rest], axis=-1)
+    got = noise.ou_current_na(np.random.default_rng(9), shape, 3000, dt_ms, tau_ms, sigma_na)
+    assert got.shape == shape + (3000,)
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_noisy_member_depends_only_on_its_seed():

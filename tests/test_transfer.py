@@ -154,15 +154,3 @@ def test_simulate_noisy_each_is_the_batch_bit_for_bit():
     np.testing.assert_array_equal(got.offsets, batch.offsets)
     with pytest.raises(ValueError, match="mean_current_na"):
         transfer.simulate_noisy_each(circuit, mean, protocol, 5.0, 0.8, [3, 4])
-
-
-@pytest.mark.parametrize(("dt_ms", "tau_ms", "sigma_na"), [(0.1, 5.0, 0.8), (0.05, 5.0, 0.4),
-                                                           (0.1, 2.0, 1.6), (0.5, 0.1, 0.0)])
-def test_ou_current_is_that_of_the_noise_module_bit_for_bit(dt_ms, tau_ms, sigma_na):
-    from neural_dynamics import noise
-
-    expected = noise.ou_current_na(np.random.default_rng(9), (7,), 3000, dt_ms, tau_ms, sigma_na)
-    got = transfer.ou_current_na(np.random.default_rng(9), 7, 3000, dt_ms, tau_ms, sigma_na)
-    np.testing.assert_array_equal(got, expected)
-    with pytest.raises(ValueError, match="tau_ms"):
-        transfer.ou_current_na(np.random.default_rng(9), 7, 30, dt_ms, 0.0, sigma_na)

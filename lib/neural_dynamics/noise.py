@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from scipy import signal
 
 from . import checks, limits
 from .kernel import SimulationResult, simulate, simulate_drawing
 from .params import Circuit, Network, SparseNetwork
+
+
+@numba.njit(cache=True, nogil=True)
+def _ou_recursion(xi, a, sigma, kick):
+    """In place along the last axis of ``xi`` (traces, steps): eta_0 = sigma xi_0,
+    eta_k = kick xi_k + a eta_{k-1}; the operations of a first-order linear filter
+    (``scipy.signal.lfilter([1], [1, -a], kick xi[1:], zi=a eta_0)``) in its order, so the
+    values are the filter's bit for bit (tested), without its copies and without the GIL."""
+    for i in range(xi.shape[0]):
+        eta = xi[i, 0] * sigma
+        xi[i, 0] = eta
+        for k in range(1, xi.shape[1]):
+            eta = xi[i, k] * kick + a * eta
+            xi[i, k] = eta
+    return xi
 
 
 def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, tau_ms: float,
@@ -16,9 +31,11 @@ def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, t
 
     Exact discretisation (Gillespie 1996): eta_0 ~ N(0, sigma^2) (stationary start) and
     eta_{k+1} = a eta_k + sigma sqrt(1 - a^2) xi_k with a = exp(-dt / tau) and xi_k i.i.d.
-    standard normal, so every sample has standard deviation sigma and the autocorrelation
-    decays as exp(-|t| / tau), whatever dt. The recursion runs as a linear filter
-    (``scipy.signal.lfilter``) along the last axis.
+    standard normal (``rng.standard_normal(shape + (n_steps,))``), so every sample has
+    standard deviation sigma and the autocorrelation decays as exp(-|t| / tau), whatever dt.
+    The recursion runs in a compiled loop over the draws, in place (the values of the linear
+    filter ``scipy.signal.lfilter`` it replaced, bit for bit, about five times faster), and
+    releases the GIL, so currents for independent runs can be drawn in threads.
 
     Parameters
     ----------
@@ -38,7 +55,7 @@ def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, t
     ValueError
         For a bad time constant, step or standard deviation (naming it).
     neural_dynamics.limits.WorkTooLarge
-        If the draws and the current would take more than ``limits.MAX_BYTES``.
+        If the current would take more than ``limits.MAX_BYTES``.
     """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
@@ -48,14 +65,11 @@ def ou_current_na(rng: np.random.Generator, shape, n_steps: int, dt_ms: float, t
     if not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
         raise ValueError(f"n_steps = {n_steps!r}: must be an int >= 1")
     shape = tuple(shape)
-    limits.memory("shape, n_steps", 16.0 * np.prod(shape, dtype=float) * n_steps,
-                  "noise (draws and current)")
+    limits.memory("shape, n_steps", 8.0 * np.prod(shape, dtype=float) * n_steps, "noise")
     a = np.exp(-dt / tau)
     xi = rng.standard_normal(shape + (int(n_steps),))
-    start = xi[..., :1] * sigma
-    kicks = xi[..., 1:] * (sigma * np.sqrt(1.0 - a * a))
-    rest, _ = signal.lfilter([1.0], [1.0, -a], kicks, axis=-1, zi=a * start)
-    return np.concatenate([start, rest], axis=-1)
+    _ou_recursion(xi.reshape(-1, int(n_steps)), a, sigma, sigma * np.sqrt(1.0 - a * a))
+    return xi
 
 
 def _members(circuits, mean_current_na, seeds):

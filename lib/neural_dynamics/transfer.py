@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from scipy import integrate, optimize, special
 
-from . import checks, limits
+from . import checks
 from .kernel import SimulationResult, simulate
+from .noise import ou_current_na
 from .params import Circuit, Neuron
 from .presets import Protocol
 from .threads import in_threads
@@ -180,54 +180,12 @@ class PopulationRates(NamedTuple):
     rates_hz: np.ndarray  # (inputs, neurons) each neuron's rate after the transient
 
 
-@numba.njit(cache=True, nogil=True)
-def _ou_recursion(xi, a, sigma, kick):
-    """eta_0 = sigma xi_0, eta_k = kick xi_k + a eta_{k-1} along the last axis of ``xi``
-    (neurons, steps), in place: the arithmetic of ``noise.ou_current_na``'s ``lfilter``."""
-    for i in range(xi.shape[0]):
-        eta = xi[i, 0] * sigma
-        xi[i, 0] = eta
-        for k in range(1, xi.shape[1]):
-            eta = xi[i, k] * kick + a * eta
-            xi[i, k] = eta
-    return xi
-
-
-def ou_current_na(rng: np.random.Generator, n_neurons: int, n_steps: int, dt_ms: float,
-                  tau_ms: float, sigma_na: float) -> np.ndarray:
-    """``noise.ou_current_na(rng, (n_neurons,), n_steps, dt_ms, tau_ms, sigma_na)`` bit for bit.
-
-    The same draws (``rng.standard_normal((n_neurons, n_steps))``) and the same exact
-    discretisation (Gillespie 1996): eta_0 = sigma xi_0, eta_k = a eta_{k-1} +
-    sigma sqrt(1 - a^2) xi_k, a = exp(-dt / tau); the recursion runs in a compiled loop (in
-    the order of operations of ``scipy.signal.lfilter``'s, so every value is the same), several
-    times faster than the filter and its copies, without the GIL.
-
-    Raises
-    ------
-    ValueError
-        For a bad step, time constant or s.d. (naming it).
-    neural_dynamics.limits.WorkTooLarge
-        If the current would take more than ``limits.MAX_BYTES``.
-    """
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
-    dt = checks.positive("dt_ms", dt_ms)
-    tau = checks.positive("tau_ms", tau_ms)
-    sigma = checks.non_negative("sigma_na", sigma_na)
-    n = checks.integer("n_neurons", n_neurons, 1)
-    steps = checks.integer("n_steps", n_steps, 1)
-    limits.memory("n_neurons, n_steps", 8.0 * n * steps, "noise")
-    a = np.exp(-dt / tau)
-    return _ou_recursion(rng.standard_normal((n, steps)), a, sigma, sigma * np.sqrt(1.0 - a * a))
-
-
 def simulate_noisy_each(circuit, mean_current_na, protocol: Protocol, tau_s_ms: float,
                         sigma_na: float, seeds) -> SimulationResult:
     """``noise.simulate_with_noise(circuit, mean_current_na, protocol, tau_s_ms, sigma_na,
     seeds)`` bit for bit, one kernel call per member (seed), in threads.
 
-    Member b's current is its mean plus :func:`ou_current_na` drawn from
+    Member b's current is its mean plus ``noise.ou_current_na`` drawn from
     ``numpy.random.default_rng(seeds[b])``, as in ``noise.simulate_with_noise``; a member's
     result depends only on its own seed, so the batch's result is the same. One member per
     kernel call is about twice as fast for populations of ~100 neurons over ~10^4 steps (the
@@ -258,9 +216,9 @@ def simulate_noisy_each(circuit, mean_current_na, protocol: Protocol, tau_s_ms: 
                          f"with one member per seed ({len(seeds)} seeds, at least 1)")
 
     def member(b):
-        noise = ou_current_na(np.random.default_rng(seeds[b]), mean.shape[1], protocol.n_steps,
-                              protocol.dt_ms, tau_s_ms, sigma_na)
-        return simulate([circuit], (mean[b][:, None] + noise)[None], protocol)
+        eta = ou_current_na(np.random.default_rng(seeds[b]), (mean.shape[1],), protocol.n_steps,
+                            protocol.dt_ms, tau_s_ms, sigma_na)
+        return simulate([circuit], (mean[b][:, None] + eta)[None], protocol)
 
     return SimulationResult.concatenate(in_threads(member, range(len(seeds))))
 

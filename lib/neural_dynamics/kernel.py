@@ -39,6 +39,14 @@ DECAY_TYPE, E_TYPE = range(2)
 
 
 @numba.njit(cache=True)
+def _current_strides(current):
+    """0 or 1 for the member and neuron axes of a current of shape (1 or B, 1 or N, 1 or K):
+    the current is passed as given, not broadcast to (B, N, K) (which copied it per member),
+    and read as ``current[b * cb, n * cn, k]``."""
+    return (1 if current.shape[0] > 1 else 0), (1 if current.shape[1] > 1 else 0)
+
+
+@numba.njit(cache=True)
 def _prepare(neuron_par, type_par, gate_type, gate_init, gate_indptr, targets, weights,
              current, dt, b0, m, width):
     """The state at t = 0 of members b0 .. b0 + m - 1, and the constants of their update.
@@ -51,6 +59,7 @@ def _prepare(neuron_par, type_par, gate_type, gate_init, gate_indptr, targets, w
     factor and reversal potential. State is stored (neuron or gate, member).
     """
     n_neurons, n_types, n_gates = neuron_par.shape[1], type_par.shape[1], gate_type.shape[0]
+    cb, cn = _current_strides(current)
     state = np.zeros((10, n_neurons, width))
     s = np.zeros((n_gates, width))
     g_type = np.zeros((n_types, n_neurons, width))
@@ -71,7 +80,7 @@ def _prepare(neuron_par, type_par, gate_type, gate_init, gate_indptr, targets, w
             # and with a constant current so is its target potential
             state[DECAY_M, n, i] = np.exp(-dt / (capacitance / g_leak))
             state[V_INF_FIXED, n, i] = (state[G_LEAK_E, n, i] / g_leak
-                                        + current[b0 + i, n, 0] / g_leak)
+                                        + current[(b0 + i) * cb, n * cn, 0] / g_leak)
     for c in range(n_types):
         for i in range(m):
             type_state[DECAY_TYPE, c, i] = np.exp(-dt / type_par[b0 + i, c, TAU_S])
@@ -108,6 +117,7 @@ def _steps_one(neuron_par, type_par, gate_type, gate_indptr, targets, weights, s
     C / g_eq ever underflowed to 0, exp(-dt/0) = 0 is the limit tau -> 0."""
     n_neurons, n_types, n_gates = neuron_par.shape[1], g_type.shape[0], s.shape[0]
     varying = current.shape[2] > 1
+    cb, cn = _current_strides(current)
     noisy = noise.shape[0] > 0
     record = traces[0].shape[0] > 0
     # The member's state and constants in contiguous arrays (the block may be wider than 1), with
@@ -131,7 +141,7 @@ def _steps_one(neuron_par, type_par, gate_type, gate_indptr, targets, weights, s
         # V and theta relax, the conductances decay, spikes at t_{k+1} are noted and reset
         ik = k if varying else 0
         for n in range(n_neurons):
-            i_k[n] = current[b0, n, ik]
+            i_k[n] = current[b0 * cb, n * cn, ik]
         if noisy:  # eta_k: sigma xi_0 at k = 0, else sigma sqrt(1 - a^2) xi_k + a eta_{k-1}
             if k == 0:
                 for n in range(n_neurons):
@@ -196,6 +206,7 @@ def _steps_batch(neuron_par, type_par, gate_type, gate_indptr, targets, weights,
     the compiler vectorises the updates across members."""
     n_neurons, n_types, n_gates = neuron_par.shape[1], g_type.shape[0], s.shape[0]
     varying = current.shape[2] > 1
+    cb, cn = _current_strides(current)
     noisy = noise.shape[0] > 0
     record = traces[0].shape[0] > 0
     i_k, g_eq, g_e = np.empty(m), np.empty(m), np.empty(m)
@@ -205,7 +216,7 @@ def _steps_batch(neuron_par, type_par, gate_type, gate_indptr, targets, weights,
         for n in range(n_neurons):
             if gated[n] or varying or noisy:
                 for i in range(m):
-                    i_k[i] = current[b0 + i, n, ik]
+                    i_k[i] = current[(b0 + i) * cb, n * cn, ik]
             if noisy:
                 for i in range(m):
                     if k == 0:
@@ -347,8 +358,9 @@ def _advance(neuron_par, type_par, gate_type, gate_indptr, targets, weights, sou
         in increasing order.
     gated : bool (N,)
         Whether any connection onto the neuron has a nonzero weight in any member.
-    current : float64 (B, N, 1 or n_steps)
-        Input current I_k, nA; a last axis of length 1 is constant in time.
+    current : float64 (1 or B, 1 or N, 1 or n_steps)
+        Input current I_k, nA; an axis of length 1 is the same for every member, neuron or step
+        (read as broadcast, never copied: ``_current_strides``).
     noise : float64 or float32 (m, n_chunk, N), or (0, 0, 0)
         Standard normal draws xi_k of the streamed Ornstein-Uhlenbeck noise (member, step of
         the chunk, neuron), or an empty array for none. The noise eta is added to I_k:
@@ -538,7 +550,7 @@ def _current_array(current_na, n_batch: int, n_neurons: int, n_steps: int) -> np
         )
     limits.memory("current_na (circuits x neurons x steps)", 8.0 * np.prod(target, dtype=float),
                   "input currents")
-    return _fixed_type(np.broadcast_to(current, target), float)
+    return _fixed_type(current, float)  # as given: the kernel broadcasts (_current_strides)
 
 
 def _connections(batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -666,7 +678,8 @@ def _run(batch, current: np.ndarray, protocol: Protocol, record: bool, draw=None
     """Run the kernel on members in blocks of ``BLOCK``, and time in chunks of ``chunk_steps``
     (all steps at once without ``draw``); ``draw(b0, m, k0, n_chunk)`` returns the noise of a
     chunk, (m, n_chunk, N)."""
-    n_batch, n_neurons, n_steps = current.shape[0], current.shape[1], protocol.n_steps
+    n_batch = max(len(batch), current.shape[0])
+    n_neurons, n_steps = len(batch[0].neurons), protocol.n_steps
     if len(batch) not in (1, n_batch):
         raise ValueError(
             f"circuits: {len(batch)} circuits cannot be matched to a current for {n_batch}"

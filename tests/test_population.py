@@ -185,22 +185,23 @@ def test_name_regime_names_only_when_the_measures_agree(cycles, cv, s_net, agree
 
 
 @pytest.mark.parametrize(
-    ("cycles", "locked", "s_net", "name"),
+    ("cycles", "drive", "s_net", "name"),
     [
-        ([0.3, 0.4], [False, False], -0.1, "sparse"),  # skip, irregular, not locked
-        ([0.3, 0.4], [False, True], -0.1, ""),  # locked at one coupling: not sparse
-        ([0.3, 0.4], [True, True], -0.1, ""),  # locked and skipping, but tau_I disagrees
-        ([0.3, 0.4], [True, True], -0.6, "skipping PING"),
-        ([0.3, 0.4], [True, True], np.nan, "skipping PING"),
-        ([0.3, 0.4], [], -0.1, "sparse"),  # locking not measured at any coupling
+        ([0.3, 0.4], [-2.0, -5.0], -0.1, "sparse"),  # skip, irregular, fluctuation-driven
+        ([0.3, 0.4], [1.0, -5.0], -0.1, ""),  # mean-driven at one coupling: not sparse
+        ([0.3, 0.4], [-2.0, -5.0], -0.6, ""),  # fluctuation-driven, but follows tau_I
+        ([0.3, 0.4], [np.nan, np.nan], -0.1, "sparse"),  # not measured at any coupling
+        ([0.95, 1.0], [1.0, 2.0], -0.6, ""),  # every cycle, but irregular: never "PING"
     ],
 )
-def test_name_regime_with_locking(cycles, locked, s_net, name):
-    verdict = pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, False, locked)
+def test_name_regime_with_the_mean_drive(cycles, drive, s_net, name):
+    verdict = pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, True, drive)
     assert verdict.name == name
-    if locked:
-        assert verdict.locked == all(locked) and verdict.unlocked == (not any(locked))
-    assert pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, False).locked is None
+    finite = [d for d in drive if np.isfinite(d)]
+    assert verdict.fluctuation_driven == (all(d < 0 for d in finite) if finite else None)
+    assert pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, True).fluctuation_driven is None
+    # no verdict is read off the vector strength: name_regime does not take it
+    assert "locked" not in pop.RegimeVerdict._fields
 
 
 def modulated_poisson(rng, n, rate_hz, depth, f_hz, span_ms):
@@ -211,6 +212,14 @@ def modulated_poisson(rng, n, rate_hz, depth, f_hz, span_ms):
         keep = rng.random(t.size) < 0.5 * (1.0 + depth * np.cos(2 * np.pi * f_hz * t / 1000.0))
         trains.append(np.sort(t[keep]))
     return trains
+
+
+def von_mises_poisson(rng, n, rate_hz, kappa, f_hz, span_ms, dt_ms=0.1):
+    """Poisson trains with rate proportional to exp(kappa cos(2 pi f t)), mean rate_hz."""
+    t = np.arange(0.0, span_ms, dt_ms)
+    shape = np.exp(kappa * np.cos(2 * np.pi * f_hz * t / 1000.0))
+    p = rate_hz * dt_ms / 1000.0 * shape / shape.mean()
+    return [t[rng.random(t.size) < p] for _ in range(n)]
 
 
 def test_phase_locking_of_locked_skipping_and_poisson_trains():
@@ -224,15 +233,89 @@ def test_phase_locking_of_locked_skipping_and_poisson_trains():
                                 trains[60:])
         assert low < got.vector_strength <= 1.0
         assert got.p_value == pytest.approx(0.01) and got.surrogate_mean < 0.1
-        assert pop.is_locked(got.vector_strength, got.p_value)
     poisson = modulated_poisson(rng, 200, 20.0, 0.0, 50.0, 1000.0)
     got = pop.phase_locking(poisson, 50.0, 1000.0, 99, np.random.default_rng(7))
     assert got.vector_strength < 0.05 and got.p_value > 0.05
-    assert not pop.is_locked(got.vector_strength, got.p_value)
     full = modulated_poisson(rng, 400, 20.0, 1.0, 50.0, 1000.0)
     got = pop.phase_locking(full, 50.0, 1000.0, 99, np.random.default_rng(8))
     assert got.vector_strength == pytest.approx(0.5, abs=0.05)
     assert got.p_value == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("kappa", [1.0, 2.0, 4.0])
+def test_poisson_cells_under_a_von_mises_rate_reach_its_first_moment(kappa):
+    """Poisson cells with no locking of their own (CV about 1, a third of a spike per cycle)
+    under a rate proportional to exp(kappa cos phi) read VS = I1(kappa) / I0(kappa), Mardia &
+    Jupp (2000), beyond 1/2 for kappa >= 1.2: a large VS is a deep modulation of the rate."""
+    from scipy import special
+
+    trains = von_mises_poisson(np.random.default_rng(int(10 * kappa)), 400, 15.0, kappa, 45.0,
+                               800.0)
+    got = pop.phase_locking(trains[:320], 45.0, 800.0, 19, np.random.default_rng(1),
+                            trains[320:])
+    theory = special.i1(kappa) / special.i0(kappa)
+    assert got.vector_strength == pytest.approx(theory, abs=0.03)
+    cv = np.mean([np.std(np.diff(t)) / np.mean(np.diff(t)) for t in trains if t.size > 3])
+    assert 0.8 < cv < 1.1
+
+
+def test_poisson_under_rate_keeps_counts_and_reproduces_the_vector_strength():
+    """The control keeps each train's count within the window, draws its spikes from the pooled
+    rate (in distribution: the pooled histogram), and, for cells locked to a clock, gives about
+    their vector strength: the VS is the pooled rate's concentration."""
+    rng = np.random.default_rng(11)
+    span = 1000.0
+    locked = clocked_trains(rng, n_exc=120, n_inh=0, p_fire=0.4, jitter_ms=1.5, span_ms=span)
+    control = pop.poisson_under_rate(locked, span, np.random.default_rng(2))
+    assert [t.size for t in control] == [np.count_nonzero((t >= 0) & (t < span)) for t in locked]
+    assert all(np.all(np.diff(t) >= 0) and np.all((t >= 0) & (t < span)) for t in control)
+    net = pop.phase_locking(locked, 50.0, span, 19, np.random.default_rng(3))
+    ctl = pop.phase_locking(control, 50.0, span, 19, np.random.default_rng(3))
+    assert net.vector_strength > 0.8
+    assert ctl.vector_strength == pytest.approx(net.vector_strength, abs=0.03)
+    # under a flat rate the control follows the pooled rate's counting noise only: small VS
+    # (it copies that noise, so it reads above the flat trains' own VS; see the docstring)
+    flat = [np.sort(rng.uniform(0.0, span, 20)) for _ in range(200)]
+    own = pop.phase_locking(flat, 50.0, span, 19, np.random.default_rng(5))
+    got = pop.phase_locking(pop.poisson_under_rate(flat, span, np.random.default_rng(4)), 50.0,
+                            span, 19, np.random.default_rng(5))
+    assert own.vector_strength < got.vector_strength < 0.1
+    # the spikes follow the rate of rate_trains: all in the one bin that holds its spikes
+    one_bin = pop.poisson_under_rate([np.array([1.0, 2.0, 3.0])], 10.0,
+                                     np.random.default_rng(6), rate_trains=[np.array([5.2])])
+    assert one_bin[0].size == 3 and np.all((one_bin[0] >= 5.0) & (one_bin[0] < 6.0))
+    # deterministic for a seeded generator; empty without spikes; bad input named
+    again = pop.poisson_under_rate(locked, span, np.random.default_rng(2))
+    assert all(np.array_equal(a, b) for a, b in zip(control, again, strict=True))
+    assert [t.size for t in pop.poisson_under_rate([np.empty(0)] * 2, span, rng)] == [0, 0]
+    with pytest.raises(ValueError, match="rng"):
+        pop.poisson_under_rate(locked, span, 42)
+    with pytest.raises(ValueError, match="span_ms"):
+        pop.poisson_under_rate(locked, 0.5, rng)
+
+
+def test_mean_free_potential_against_the_closed_form_and_the_mean_field():
+    """Uncoupled: E_L + R I. Equal rates: meanfield.membrane_input's mu. Inhibition pulls the
+    mean towards E_I, so a stronger coupling at the same rates moves it down."""
+    from neural_dynamics import meanfield
+    from neural_dynamics.params import Neuron, SynapseType
+
+    neuron = Neuron(-65.0, 10.0, 30.0, -55.0, -55.0, 5.0)
+    net = meanfield.from_ei_network(neuron, 320, 80, 0.2, SynapseType(0.0, 2.0, 0.2),
+                                    SynapseType(-70.0, 8.0, 0.2), 0.01, 0.1, 2.5, 0.8, 5.0)
+    assert pop.mean_free_potential_mv(net.scaled(0.0), 30.0, 30.0) == pytest.approx(-40.0)
+    for c, nu in ((1.0, 20.0), (8.0, 15.0)):
+        assert pop.mean_free_potential_mv(net.scaled(c), nu, nu) == pytest.approx(
+            meanfield.membrane_input(net.scaled(c), nu).mu_mv, rel=1e-12)
+    mu = pop.mean_free_potential_mv(net.scaled(np.array([1.0, 8.0, 30.0])[0]),
+                                    np.array([30.0, 15.0]), np.array([30.0, 15.0]))
+    assert mu.shape == (2,) and mu[0] < mu[1]  # more presynaptic firing: more inhibition here
+    assert (pop.mean_free_potential_mv(net.scaled(30.0), 15.0, 15.0)
+            < pop.mean_free_potential_mv(net.scaled(8.0), 15.0, 15.0) < -55.0)
+    with pytest.raises(ValueError, match="network"):
+        pop.mean_free_potential_mv(neuron, 1.0, 1.0)
+    with pytest.raises(ValueError, match="rate_hz"):
+        pop.mean_free_potential_mv(net, -1.0, 1.0)
 
 
 def test_phase_locking_without_rhythm_or_spikes_and_bad_input():

@@ -5,12 +5,14 @@ Chapter 5 compares the rhythm of chapter 3's network with a PING cycle (Borgers 
 Wang 2003). One measure cannot tell them apart: excitatory cells that skip cycles are what the
 sparse regime shows, but also a PING rhythm under noisy drive (Borgers & Kopell 2005). This
 module measures what each regime requires of the same run - the rhythm and its significance,
-the share of cycles on which an excitatory cell fires, its spikes per cycle, whether its spikes
-keep to the rhythm's phase (:func:`phase_locking`: locked cells that skip cycles are PING under
-noise, Poisson-like cells under a modulated rate the sparse regime) and the irregularity (ISI
-CV) of its firing, set against independently driven cells at the same rate - and how the
-rhythm's frequency follows the inhibitory decay time; :func:`name_regime` names a regime only
-when all the measures agree. :func:`alignment_test` asks whether cells fire together at all.
+the share of cycles on which an excitatory cell fires, its spikes per cycle, the irregularity
+(ISI CV) of its firing, set against independently driven cells at the same rate, and whether
+its mean free membrane potential lies above or below the threshold (mean- or
+fluctuation-driven, :func:`mean_free_potential_mv`) - and how the rhythm's frequency follows
+the inhibitory decay time; :func:`name_regime` names a regime only when all the measures agree.
+:func:`phase_locking` measures how concentrated the spikes are at one phase of the rhythm, and
+:func:`poisson_under_rate` is its control: cells redrawn as Poisson trains under the
+population's own rate. :func:`alignment_test` asks whether cells fire together at all.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import signal
 
-from . import checks, synchrony
+from . import checks, meanfield, synchrony
 from .kernel import SimulationResult, simulate
 from .params import Circuit, Neuron
 from .presets import Protocol
@@ -45,13 +47,6 @@ EVERY_CYCLE_PARTICIPATION = 0.9
 #: log-sensitivity d ln f / d ln tau_I is at least this fraction of the PING cycle's own.
 SENSITIVITY_FRACTION = 0.5
 
-
-#: The excitatory cells count as locked to the rhythm's cycle when the vector strength of their
-#: spikes against the rhythm's phase (:func:`phase_locking`) is at least this and beats the
-#: surrogates. A Poisson process whose rate is modulated as nu (1 + m cos phi), m <= 1, has a
-#: vector strength of m / 2 <= 1/2, so a larger one is tighter locking than any sinusoidally
-#: modulated rate gives the sparse regime's Poisson-like cells (Brunel & Hakim 1999). A choice.
-LOCKED_VECTOR_STRENGTH = 0.5
 #: Relative band, times the rhythm's frequency, of the filter that gives the rhythm's phase.
 PHASE_BAND = (0.7, 1.4)
 
@@ -94,7 +89,8 @@ def simulate_each(circuits, current_na, protocol: Protocol,
 
 
 class PhaseLocking(NamedTuple):
-    """Spikes against the phase of the population rhythm (see :func:`phase_locking`)."""
+    """Spikes against the phase of the population rhythm (see :func:`phase_locking`): how
+    concentrated they are at one phase, not whether single cells are locked to the cycle."""
     vector_strength: float  # |mean of exp(i phase)| over all spikes of the tested trains
     mean_phase_rad: float  # the angle of that mean
     surrogate_mean: float  # mean vector strength of the circularly shifted surrogates
@@ -139,7 +135,7 @@ def _check_surrogates(n_surrogates, rng):
 def phase_locking(trains, rhythm_hz: float, span_ms: float, n_surrogates: int,
                   rng: np.random.Generator, reference_trains=(), bin_ms: float = 1.0
                   ) -> PhaseLocking:
-    """How tightly the spikes of ``trains`` keep to the phase of the population rhythm.
+    """How concentrated the spikes of ``trains`` are at one phase of the population rhythm.
 
     The rhythm's phase is that of the analytic signal of the population rate (bins of
     ``bin_ms`` over [0, T), T = ``span_ms``, taken as one period of a circle) band-passed to
@@ -152,11 +148,13 @@ def phase_locking(trains, rhythm_hz: float, span_ms: float, n_surrogates: int,
         VS = |(1/N) sum_k exp(i phi_k)|,
 
     1 when every spike falls at the same phase of the cycle, whether or not the cell fires on
-    every cycle (cells that skip cycles but fire on the cycle stay near 1; PING under noisy
-    drive, Borgers & Kopell 2005), and about 1/sqrt(N) for spikes unrelated to the rhythm. A
-    Poisson process with rate nu (1 + m cos phi) has VS = m / 2, at most 1/2: the Poisson-like
-    cells of the sparse regime (Brunel & Hakim 1999; Brunel 2000) stay below that when their
-    modulation is sinusoidal (:data:`LOCKED_VECTOR_STRENGTH`).
+    every cycle, and 0 for spikes spread evenly over the cycle. It is the phase concentration
+    of the spikes, a property of the population rate as the spikes see it as much as of single
+    cells: Poisson cells whose common rate is modulated as nu(phi) have the VS of that
+    modulation's first circular moment, m / 2 for nu (1 + m cos phi) and I1(k) / I0(k) for a von
+    Mises modulation exp(k cos phi) (Mardia & Jupp 2000), which comes as close to 1 as the rate
+    is concentrated. So a large VS does not tell cells locked to the cycle from Poisson-like
+    cells under a deeply modulated rate; :func:`poisson_under_rate` gives the control.
 
     Each of ``n_surrogates`` surrogates rotates every tested train by its own random whole
     number of bins around the circle, against the same (unrotated) reference phase: a train
@@ -204,13 +202,100 @@ def phase_locking(trains, rhythm_hz: float, span_ms: float, n_surrogates: int,
                         float((1 + np.sum(surrogate >= strength)) / (1 + n_surrogates)))
 
 
-def is_locked(vector_strength, p_value, alpha: float = 0.05):
-    """True where spikes are locked to the cycle: vector strength >=
-    :data:`LOCKED_VECTOR_STRENGTH` and p <= ``alpha`` against the surrogates of
-    :func:`phase_locking`. NaN gives False."""
-    vs, p = np.asarray(vector_strength, dtype=float), np.asarray(p_value, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(vs) & np.isfinite(p) & (vs >= LOCKED_VECTOR_STRENGTH) & (p <= alpha)
+def poisson_under_rate(trains, span_ms: float, rng: np.random.Generator, bin_ms: float = 1.0,
+                       rate_trains=None) -> list[np.ndarray]:
+    """Each train redrawn as a Poisson train under the population's rate, with its spike count.
+
+    The intensity is proportional to the pooled rate of ``rate_trains`` (default: ``trains``)
+    in bins of ``bin_ms`` over [0, T), T = ``span_ms``. A train with n spikes in [0, T) is
+    replaced by n times drawn independently from that density (a bin with probability its share
+    of the pooled spikes, then a uniform time within the bin): an inhomogeneous Poisson process
+    conditioned on its count (Daley & Vere-Jones 2003). The control keeps each cell's number of
+    spikes and the population's rate, and nothing else: its cells fire independently of each
+    other and of their own past (no refractoriness, no memory from cycle to cycle). A measure
+    that reads the same on the control as on the network, such as :func:`phase_locking`, is a
+    property of the population rate, not of how single cells keep to it. The intensity is the
+    measured pooled rate, counting noise included, and every redrawn cell follows that noise
+    too: where the rate is barely modulated, the control's vector strength sits above that of
+    cells that share no noise (about 0.05 for 4000 spikes in 1000 bins of 1 ms).
+
+    Parameters
+    ----------
+    trains : sequence of arrays
+        Spike times (ms); spikes outside [0, T) are dropped.
+    span_ms : float
+        T, ms (> 0, at least one bin).
+    rng : numpy.random.Generator
+        Draws the spike times.
+    bin_ms : float
+        Bin of the pooled rate, ms (> 0).
+    rate_trains : sequence of arrays, optional
+        The trains whose pooled rate is the intensity (default ``trains``).
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One sorted train per input train, with its count of spikes in [0, T); empty trains
+        throughout if the pooled rate has no spike.
+
+    Raises
+    ------
+    ValueError
+        For a bad span, bin or generator (naming it).
+    """
+    span = checks.positive("span_ms", span_ms)
+    width = checks.positive("bin_ms", bin_ms)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng = {rng!r}: must be a numpy.random.Generator")
+    n_bins = int(span // width)
+    if n_bins < 1:
+        raise ValueError(f"span_ms = {span_ms!r}: must hold at least one bin of {width!r} ms")
+    cell, _ = _binned(trains, n_bins, width)
+    sizes = np.bincount(cell, minlength=len(trains)).astype(np.int64)
+    _, pooled = _binned(trains if rate_trains is None else rate_trains, n_bins, width)
+    weight = np.bincount(pooled, minlength=n_bins).astype(float)
+    if weight.sum() == 0:
+        return [np.empty(0) for _ in range(len(trains))]
+    cumulative = np.cumsum(weight) / weight.sum()
+    total = int(sizes.sum())
+    bins = np.minimum(np.searchsorted(cumulative, rng.random(total), side="right"), n_bins - 1)
+    times = (bins + rng.random(total)) * width
+    return [np.sort(t) for t in np.split(times, np.cumsum(sizes)[:-1])]
+
+
+def mean_free_potential_mv(network: meanfield.MeanFieldNetwork, rate_exc_hz, rate_inh_hz):
+    """Mean free membrane potential of a neuron whose inputs fire at the given rates, mV.
+
+    The threshold and reset removed, the membrane's time-averaged potential under mean
+    conductances is mu = (E_L / R + g_E E_E + g_I E_I + I) / (1/R + g_E + g_I), with
+    g_X = k_X w_X <s_X> and the gate means of Poisson trains at the presynaptic rates
+    (:func:`meanfield.gate_mean`; spec, "Conductance-based membrane"); the external noise has
+    mean zero. It is :func:`meanfield.membrane_input`'s mu with the excitatory and inhibitory
+    rates apart. A neuron with mu above its threshold is mean-driven (it fires regularly
+    without noise), one below it fluctuation-driven (it fires only when fluctuations carry it
+    across), the distinction behind the sparse regime (Brunel 2000; Brunel & Hakim 1999).
+
+    What it leaves out: the conductances' fluctuations and their timing (a pulsed inhibition
+    gives the same mean as a steady one; synchronous input saturates the gates differently from
+    Poisson input) and any dynamics of the threshold.
+
+    Parameters
+    ----------
+    network : meanfield.MeanFieldNetwork
+        The neuron and its inputs (k, w, synapse types, mean current).
+    rate_exc_hz, rate_inh_hz : float or array_like
+        Rates of the excitatory and of the inhibitory presynaptic neurons, Hz (>= 0; broadcast).
+    """
+    if not isinstance(network, meanfield.MeanFieldNetwork):
+        raise ValueError(f"network = {network!r}: must be a meanfield.MeanFieldNetwork")
+    n = network
+    g_leak = 1.0 / n.r_mohm
+    g_e = n.k_exc * n.w_exc_us * meanfield.gate_mean(rate_exc_hz, n.excitatory.tau_ms,
+                                                     n.excitatory.delta)
+    g_i = n.k_inh * n.w_inh_us * meanfield.gate_mean(rate_inh_hz, n.inhibitory.tau_ms,
+                                                     n.inhibitory.delta)
+    return ((g_leak * n.e_leak_mv + g_e * n.excitatory.e_rev_mv + g_i * n.inhibitory.e_rev_mv
+             + n.current_na) / (g_leak + g_e + g_i))
 
 
 def alignment_test(trains, span_ms: float, n_surrogates: int, rng: np.random.Generator,
@@ -490,14 +575,13 @@ class RegimeVerdict(NamedTuple):
     fires_every_cycle: bool | None  # participation >= EVERY_CYCLE_PARTICIPATION at every rhythm
     irregular: bool | None  # CV / rate-matched CV >= IRREGULAR_CV_RATIO at every rhythm
     follows_tau_inh: bool | None  # |sensitivity| >= SENSITIVITY_FRACTION |PING's|
-    name: str  # "sparse", "PING", "skipping PING" or "" (measures disagree or are missing)
-    locked: bool | None = None  # locked to the cycle (is_locked) at every rhythm
-    unlocked: bool | None = None  # locked at no rhythm
+    name: str  # "sparse", "PING" or "" (measures disagree or are missing)
+    fluctuation_driven: bool | None = None  # mean free potential below threshold at every rhythm
 
 
 def name_regime(e_participation, cv_ratio, network_sensitivity: float,
                 ping_sensitivity: float, ping_frequency_agrees: bool,
-                locked=None) -> RegimeVerdict:
+                mean_minus_threshold_mv=None) -> RegimeVerdict:
     """Name a network's rhythm only when the measures agree.
 
     Parameters
@@ -511,25 +595,23 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
         d ln f / d ln tau_I of the network's rhythm and of the PING cycle (NaN: not measured).
     ping_frequency_agrees : bool
         Whether the PING cycle's frequency matches the network's at every rhythmic coupling.
-    locked : array_like of bool or None
-        At each rhythmic coupling, whether the excitatory spikes are locked to the cycle
-        (:func:`is_locked`); None: not measured.
+    mean_minus_threshold_mv : array_like or None
+        At each rhythmic coupling, an excitatory cell's mean free membrane potential minus its
+        threshold (:func:`mean_free_potential_mv`); None: not measured.
 
     Returns
     -------
     RegimeVerdict
         "sparse" (Brunel & Hakim 1999; Brunel 2000) when the cells skip cycles at every
         coupling, fire as irregularly as independent inputs make them (CV ratio >=
-        :data:`IRREGULAR_CV_RATIO`), are, if measured, locked to the cycle at no coupling
-        (Poisson-like cells under a modulated rate) and, if measured, the rhythm follows tau_I
-        much less than a PING cycle would; "skipping PING" (PING under noisy drive, Borgers &
-        Kopell 2005) when the cells skip cycles but are locked to the cycle at every coupling
-        and, if measured, the rhythm follows tau_I like the PING cycle; "PING" (Borgers &
-        Kopell 2003) when the cells fire on every cycle (participation >=
-        :data:`EVERY_CYCLE_PARTICIPATION`), are more regular than independent inputs make them
-        (if measured), the PING frequency agrees and, if measured, the rhythm follows tau_I
-        like the PING cycle; "" otherwise. Skipping cycles makes the ISI CV high whether or not
-        the cells are locked, so CV alone does not separate the first two.
+        :data:`IRREGULAR_CV_RATIO`), are, if measured, fluctuation-driven (mean free potential
+        below threshold) at every coupling and, if measured, the rhythm follows tau_I much less
+        than a PING cycle would; "PING" (Borgers & Kopell 2003) when the cells fire on every
+        cycle (participation >= :data:`EVERY_CYCLE_PARTICIPATION`), are more regular than
+        independent inputs make them (if measured), the PING frequency agrees and, if
+        measured, the rhythm follows tau_I like the PING cycle; "" otherwise. The vector
+        strength of :func:`phase_locking` enters no verdict: Poisson cells under a deeply
+        modulated rate reach any value of it (:func:`poisson_under_rate`).
     """
     cycles = np.asarray(e_participation, dtype=float)
     cv = np.asarray(cv_ratio, dtype=float)
@@ -540,14 +622,13 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
     follows = (None if not (np.isfinite(network_sensitivity) and np.isfinite(ping_sensitivity)
                             and ping_sensitivity != 0) else
                bool(abs(network_sensitivity) >= SENSITIVITY_FRACTION * abs(ping_sensitivity)))
-    lock = None if locked is None else np.asarray(locked, dtype=bool).reshape(-1)
-    all_locked = bool(lock.all()) if lock is not None and lock.size else None
-    none_locked = bool(not lock.any()) if lock is not None and lock.size else None
+    drive = (None if mean_minus_threshold_mv is None else
+             np.asarray(mean_minus_threshold_mv, dtype=float).reshape(-1))
+    drive = drive[np.isfinite(drive)] if drive is not None else None
+    below = bool(np.all(drive < 0.0)) if drive is not None and drive.size else None
     name = ""
-    if skips and irregular and follows is not True and none_locked is not False:
+    if skips and irregular and follows is not True and below is not False:
         name = "sparse"
-    elif skips and all_locked and follows is not False:
-        name = "skipping PING"
     elif every and irregular is not True and ping_frequency_agrees and follows is not False:
         name = "PING"
-    return RegimeVerdict(skips, every, irregular, follows, name, all_locked, none_locked)
+    return RegimeVerdict(skips, every, irregular, follows, name, below)

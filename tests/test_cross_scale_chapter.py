@@ -284,8 +284,27 @@ def test_committed_text_follows_the_data(root):
                       "not the sparse regime's Poisson-like",
                       "agree with the sparsely synchronised regime"):
             assert claim not in text, (name, claim)
-    assert len(texts["intro_rhythm_clause"].split()) <= 70, texts["intro_rhythm_clause"]
+    # (referee 11: the clause also says how Jansen-Rit and the cells' own frequency compare)
+    assert len(texts["intro_rhythm_clause"].split()) <= 80, texts["intro_rhythm_clause"]
     for name, text in texts.items():
         assert "sparse regime's (" not in text, name
         assert "firing in step" not in text, name  # the ACF peak is no evidence of alignment
         assert not re.search(r"\b(of|in|those) (the )?1 (seeds|couplings|networks)\b", text), name
+
+
+def test_no_retracted_wording(root):
+    """Referee 11: the rate-matched reference is current-driven cells under the same noise, not
+    independent cells or the sparse regime; the membrane's s.d. is how far fluctuations carry V,
+    not a realisation-to-realisation uncertainty of the mean drive."""
+    import nbformat
+
+    from notebooks import glued
+
+    notebook = nbformat.read(root / "book" / "cross_scale.ipynb", as_version=4)
+    texts = [cell.source for cell in notebook.cells] + list(glued(notebook).values())
+    table = pd.read_csv(root / "data" / "results" / "cross_scale.csv")
+    texts += list(table.description.astype(str))
+    for claim in ("change side with the realisation", "as irregular as in the sparse regime",
+                  "irregular as independent cells at the same rate",
+                  "irregularly as independent cells at the same rate"):
+        assert not any(claim in text for text in texts), claim

@@ -78,6 +78,20 @@ def test_mean_conductance_state():
     assert quiet.sd_v_mv == pytest.approx(0.8 / g * np.sqrt(5.0 / (5.0 + 3.0 / g)))
 
 
+
+def test_membrane_input_with_separate_inhibitory_rate():
+    net = network()
+    same = mf.membrane_input(net, 30.0)
+    assert mf.membrane_input(net, 30.0, rate_inh_hz=30.0) == same
+    apart = mf.membrane_input(net, 30.0, rate_inh_hz=60.0)
+    g_e = 64 * 0.01 * mf.gate_mean(30.0, 2.0, 0.2)
+    g_i = 16 * 0.1 * mf.gate_mean(60.0, 8.0, 0.2)
+    assert apart.mu_mv == pytest.approx((0.1 * -65.0 + g_i * -70.0 + 2.5) / (0.1 + g_e + g_i))
+    assert apart.sd_v_mv != same.sd_v_mv
+    with pytest.raises(ValueError, match="rate_inh_hz"):
+        mf.membrane_input(net, 30.0, rate_inh_hz=-1.0)
+
+
 def siegert_by_quadrature(mu, sigma, tau, theta, reset):
     """The first-passage integral written with exp(u^2)(1 + erf(u)), where it does not overflow."""
     from scipy.special import erf

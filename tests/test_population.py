@@ -200,8 +200,20 @@ def test_name_regime_with_the_mean_drive(cycles, drive, s_net, name):
     finite = [d for d in drive if np.isfinite(d)]
     assert verdict.fluctuation_driven == (all(d < 0 for d in finite) if finite else None)
     assert pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, True).fluctuation_driven is None
+    # with the membrane's s.d., fluctuation-driven means z = (mu - theta) / sd <= -1
+    sd = [1.5, 1.5]
+    with_sd = pop.name_regime(cycles, [0.9, 1.0], s_net, -0.6, True, drive, sd)
+    assert with_sd.fluctuation_driven == (all(d <= -1.5 for d in finite) if finite else None)
     # no verdict is read off the vector strength: name_regime does not take it
     assert "locked" not in pop.RegimeVerdict._fields
+
+
+def test_name_regime_near_threshold_is_not_fluctuation_driven():
+    # 0.5 s.d. below threshold: near threshold, neither mean- nor fluctuation-driven
+    near = pop.name_regime([0.3, 0.4], [0.9, 1.0], -0.1, -0.6, True, [-1.0, -5.0], [2.0, 2.0])
+    assert near.fluctuation_driven is False and near.name == ""
+    clear = pop.name_regime([0.3, 0.4], [0.9, 1.0], -0.1, -0.6, True, [-2.0, -5.0], [2.0, 2.0])
+    assert clear.fluctuation_driven is True and clear.name == "sparse"
 
 
 def modulated_poisson(rng, n, rate_hz, depth, f_hz, span_ms):

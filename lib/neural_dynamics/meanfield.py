@@ -150,7 +150,7 @@ class MembraneInput(NamedTuple):
 
 
 def membrane_input(network: MeanFieldNetwork, rate_hz: float,
-                   recurrent_noise: bool = True) -> MembraneInput:
+                   recurrent_noise: bool = True, rate_inh_hz: float | None = None) -> MembraneInput:
     """Mean, time constant and fluctuations of the membrane when all neurons fire at rate_hz.
 
     Mean conductances g_X = k_X w_X <s_X> (:func:`gate_mean`); g_tot = 1/R + g_E + g_I;
@@ -175,24 +175,29 @@ def membrane_input(network: MeanFieldNetwork, rate_hz: float,
     recurrent_noise : bool
         False: the recurrent input contributes its mean conductances only ("a rate model that
         sees only mean conductances").
+    rate_inh_hz : float or None
+        Rate of the inhibitory presynaptic neurons, Hz (>= 0); None: ``rate_hz`` too (the
+        mean field's one population). With it, ``rate_hz`` is the excitatory neurons' rate.
     """
     nu = checks.non_negative("rate_hz", rate_hz)
+    nu_inh = nu if rate_inh_hz is None else checks.non_negative("rate_inh_hz", rate_inh_hz)
     n = network
     g_leak = 1.0 / n.r_mohm
     c_nf = n.tau_m_ms / n.r_mohm
-    synapses = ((n.k_exc, n.w_exc_us, n.excitatory), (n.k_inh, n.w_inh_us, n.inhibitory))
-    g_syn = [k * w * float(gate_mean(nu, syn.tau_ms, syn.delta)) for k, w, syn in synapses]
+    synapses = ((n.k_exc, n.w_exc_us, n.excitatory, nu),
+                (n.k_inh, n.w_inh_us, n.inhibitory, nu_inh))
+    g_syn = [k * w * float(gate_mean(r, syn.tau_ms, syn.delta)) for k, w, syn, r in synapses]
     g_total = g_leak + sum(g_syn)
     mu = (g_leak * n.e_leak_mv
-          + sum(g * syn.e_rev_mv for g, (_, _, syn) in zip(g_syn, synapses, strict=True))
+          + sum(g * syn.e_rev_mv for g, (_, _, syn, _) in zip(g_syn, synapses, strict=True))
           + n.current_na) / g_total
     tau_eff = c_nf / g_total
     sources = [(n.noise_sigma_na, n.noise_tau_ms)]
     if recurrent_noise:
-        sources += [(w * np.sqrt(k * float(gate_variance(nu, syn.tau_ms, syn.delta)))
+        sources += [(w * np.sqrt(k * float(gate_variance(r, syn.tau_ms, syn.delta)))
                      * abs(syn.e_rev_mv - mu),
-                     float(gate_correlation_ms(nu, syn.tau_ms, syn.delta)))
-                    for k, w, syn in synapses]
+                     float(gate_correlation_ms(r, syn.tau_ms, syn.delta)))
+                    for k, w, syn, r in synapses]
     var_v = sum((s / g_total) ** 2 * t / (t + tau_eff) for s, t in sources)
     sigmas2 = [(s / g_total) ** 2 * 2.0 * t / tau_eff for s, t in sources]
     sigma = float(np.sqrt(sum(sigmas2)))

@@ -576,12 +576,13 @@ class RegimeVerdict(NamedTuple):
     irregular: bool | None  # CV / rate-matched CV >= IRREGULAR_CV_RATIO at every rhythm
     follows_tau_inh: bool | None  # |sensitivity| >= SENSITIVITY_FRACTION |PING's|
     name: str  # "sparse", "PING" or "" (measures disagree or are missing)
-    fluctuation_driven: bool | None = None  # mean free potential below threshold at every rhythm
+    # mean free potential at least one membrane s.d. below threshold (z <= -1) at every rhythm
+    fluctuation_driven: bool | None = None
 
 
 def name_regime(e_participation, cv_ratio, network_sensitivity: float,
                 ping_sensitivity: float, ping_frequency_agrees: bool,
-                mean_minus_threshold_mv=None) -> RegimeVerdict:
+                mean_minus_threshold_mv=None, membrane_sd_mv=None) -> RegimeVerdict:
     """Name a network's rhythm only when the measures agree.
 
     Parameters
@@ -598,6 +599,12 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
     mean_minus_threshold_mv : array_like or None
         At each rhythmic coupling, an excitatory cell's mean free membrane potential minus its
         threshold (:func:`mean_free_potential_mv`); None: not measured.
+    membrane_sd_mv : array_like or None
+        At each rhythmic coupling, the s.d. of the free membrane potential at the same rates
+        (``meanfield.membrane_input(...).sd_v_mv``): how far fluctuations carry V about its
+        mean. A coupling counts as fluctuation-driven when z = (mu - theta) / sd <= -1, as
+        mean-driven when z >= 1, and as near threshold, neither, in between. None: the sign
+        of mu - theta alone (z measured in mV).
 
     Returns
     -------
@@ -605,7 +612,8 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
         "sparse" (Brunel & Hakim 1999; Brunel 2000) when the cells skip cycles at every
         coupling, fire as irregularly as independent inputs make them (CV ratio >=
         :data:`IRREGULAR_CV_RATIO`), are, if measured, fluctuation-driven (mean free potential
-        below threshold) at every coupling and, if measured, the rhythm follows tau_I much less
+        at least one membrane s.d. below threshold, z <= -1) at every coupling and, if
+        measured, the rhythm follows tau_I much less
         than a PING cycle would; "PING" (Borgers & Kopell 2003) when the cells fire on every
         cycle (participation >= :data:`EVERY_CYCLE_PARTICIPATION`), are more regular than
         independent inputs make them (if measured), the PING frequency agrees and, if
@@ -624,8 +632,13 @@ def name_regime(e_participation, cv_ratio, network_sensitivity: float,
                bool(abs(network_sensitivity) >= SENSITIVITY_FRACTION * abs(ping_sensitivity)))
     drive = (None if mean_minus_threshold_mv is None else
              np.asarray(mean_minus_threshold_mv, dtype=float).reshape(-1))
-    drive = drive[np.isfinite(drive)] if drive is not None else None
-    below = bool(np.all(drive < 0.0)) if drive is not None and drive.size else None
+    if drive is not None and membrane_sd_mv is not None:
+        drive = drive / np.asarray(membrane_sd_mv, dtype=float).reshape(-1)  # z
+        below = drive <= -1.0
+    else:
+        below = drive < 0.0 if drive is not None else None
+    if drive is not None:
+        below = bool(np.all(below[np.isfinite(drive)])) if np.isfinite(drive).any() else None
     name = ""
     if skips and irregular and follows is not True and below is not False:
         name = "sparse"

@@ -240,7 +240,15 @@ def test_committed_rhythm_regime_is_named_only_when_the_measures_agree(root):
     assert 0 <= mean_driven <= compared
     assert (values["network_rhythm_mean_minus_threshold_min_mv"]
             <= values["network_rhythm_mean_minus_threshold_max_mv"])
-    assert (mean_driven > 0) == (values["network_rhythm_mean_minus_threshold_max_mv"] >= 0)
+    # mean-driven, near threshold and fluctuation-driven by z = (mu - theta_0) / sd_V (ref12)
+    near = values["network_rhythm_near_threshold_couplings"]
+    fluctuation = values["network_rhythm_fluctuation_driven_couplings"]
+    assert mean_driven + near + fluctuation == compared
+    assert values["network_rhythm_drive_z_min"] <= values["network_rhythm_drive_z_max"]
+    assert (mean_driven > 0) == (values["network_rhythm_drive_z_max"] >= 1)
+    assert (fluctuation > 0) == (values["network_rhythm_drive_z_min"] <= -1)
+    if mean_driven:
+        assert values["network_rhythm_mean_minus_threshold_max_mv"] > 0
     if mean_driven:
         assert code != 1.0
     # the ablated cells' alignment (variance ratio against circular shifts) is measured

@@ -56,12 +56,10 @@ def simulate_each(circuits, current_na, protocol: Protocol,
     """``kernel.simulate(circuits, current_na, protocol)``, one kernel call per circuit, in threads.
 
     The members of a batch are independent, so the result is the batch's bit for bit (spike
-    times only, no traces). It is faster for a sweep of networks of hundreds of neurons that
-    share one time-varying current, e.g. a coupling sweep under the same noise: ``simulate``
-    first copies that current once per member into one (members, neurons, steps) array, and
-    reading it member after member at every step is several times slower than running the
-    members one by one (about 3x for chapter 3's 400-neuron network over 1 s at 0.1 ms); the
-    separate calls also share the cores (``threads.in_threads``, the kernel releases the GIL).
+    times only, no traces). The separate calls share the cores (``threads.in_threads``; the
+    kernel releases the GIL), where one batched call runs on one: for a sweep of networks of
+    hundreds of neurons that share one time-varying current, e.g. a coupling sweep under the
+    same noise. (The kernel reads a shared current without copying it per member.)
 
     Parameters
     ----------
